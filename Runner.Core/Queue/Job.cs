@@ -1,0 +1,19 @@
+namespace Runner.Core.Queue;
+
+/// <summary>
+/// One entry of the job stream, as the public job contract defines it (fields <c>event</c>, <c>delivery</c>,
+/// <c>payload</c>; optional <c>attempt</c> and <c>enqueued_at</c>).
+/// </summary>
+/// <param name="StreamId">The Redis stream entry id this job was read from.</param>
+/// <param name="Event">GitHub's event name (X-GitHub-Event), e.g. <c>issues</c>.</param>
+/// <param name="Delivery">GitHub's X-GitHub-Delivery id: the idempotency key.</param>
+/// <param name="Payload">The raw webhook JSON.</param>
+/// <param name="Attempt">1 for the first run, incremented by every job-level retry.</param>
+/// <param name="EnqueuedAt">When the producer enqueued it, when the producer said so.</param>
+public sealed record Job(
+    string StreamId,
+    string Event,
+    string Delivery,
+    string Payload,
+    int Attempt,
+    DateTimeOffset? EnqueuedAt);

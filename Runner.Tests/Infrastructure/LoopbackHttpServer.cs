@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Runner.Tests.Infrastructure;
+
+/// <summary>A real Kestrel server on 127.0.0.1 and a free port, standing in for GitHub or an LLM API.</summary>
+public sealed class LoopbackHttpServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private LoopbackHttpServer(WebApplication app, Uri baseAddress)
+    {
+        this.app = app;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The server's root, with a trailing slash, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public static async Task<LoopbackHttpServer> StartAsync(Action<WebApplication> mapRoutes)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+        mapRoutes(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single();
+        return new LoopbackHttpServer(app, new Uri(address.TrimEnd('/') + "/"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

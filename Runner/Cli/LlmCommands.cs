@@ -1,0 +1,8 @@
+using System.CommandLine;
+
+namespace Runner.Cli;
+
+internal static class LlmCommands
+{
+    public static IEnumerable<Command> Create() => [];
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Runner.Core.Agent;
+using Runner.Core.GitHub;
+using Runner.Core.Llm;
+using Runner.Core.Queue;
+using Runner.Core.Redis;
+
+namespace Runner.Hosting;
+
+/// <summary>Builds and runs Runner's generic host, and turns configuration errors into one clear line.</summary>
+internal static class RunnerHost
+{
+    public static HostApplicationBuilder CreateBuilder()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.AddRunnerLogging();
+        return builder;
+    }
+
+    public static async Task<int> RunWorkerAsync(CancellationToken cancellationToken)
+    {
+        var builder = CreateBuilder();
+        builder.Services
+            .AddRunnerRedis(builder.Configuration)
+            .AddRunnerQueue(builder.Configuration)
+            .AddRunnerGitHub(builder.Configuration)
+            .AddRunnerLlm(builder.Configuration)
+            .AddRunnerAgent(builder.Configuration);
+        return await RunAsync(builder, cancellationToken);
+    }
+
+    /// <summary>Validates every option before anything starts, then runs the host until it stops.</summary>
+    public static async Task<int> RunAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
+    {
+        using var host = builder.Build();
+        if (!TryValidateConfiguration(host.Services, out var error))
+        {
+            await Console.Error.WriteLineAsync($"runner: configuration error: {error}");
+            return 1;
+        }
+
+        await host.RunAsync(cancellationToken);
+        return 0;
+    }
+
+    /// <summary>
+    /// Runs the <c>ValidateOnStart</c> checks now, so a bad variable is reported as one line instead of the
+    /// host's "failed to start" log entry with a stack trace.
+    /// </summary>
+    public static bool TryValidateConfiguration(IServiceProvider services, out string error)
+    {
+        try
+        {
+            services.GetService<IStartupValidator>()?.Validate();
+            error = string.Empty;
+            return true;
+        }
+        catch (OptionsValidationException exception)
+        {
+            error = string.Join("; ", exception.Failures.Distinct());
+            return false;
+        }
+        catch (AggregateException exception) when (exception.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            error = string.Join("; ", exception.InnerExceptions.Cast<OptionsValidationException>()
+                .SelectMany(e => e.Failures).Distinct());
+            return false;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Runner.Cli;
+
+return await RunnerCli.InvokeAsync(args);
