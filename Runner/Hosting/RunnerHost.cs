@@ -66,6 +66,12 @@ internal static class RunnerHost
             error = string.Join("; ", exception.Failures.Distinct());
             return false;
         }
+        catch (InvalidOperationException exception) when (exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // The binder names the variable (…at 'RUNNER_CONCURRENCY'…); only non-secret, typed settings get here.
+            error = exception.Message;
+            return false;
+        }
         catch (AggregateException exception) when (exception.InnerExceptions.All(e => e is OptionsValidationException))
         {
             error = string.Join("; ", exception.InnerExceptions.Cast<OptionsValidationException>()

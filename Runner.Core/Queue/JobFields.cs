@@ -1,0 +1,11 @@
+namespace Runner.Core.Queue;
+
+/// <summary>The field names of a job stream entry: the public job contract producers write.</summary>
+public static class JobFields
+{
+    public const string Event = "event";
+    public const string Delivery = "delivery";
+    public const string Payload = "payload";
+    public const string Attempt = "attempt";
+    public const string EnqueuedAt = "enqueued_at";
+}
