@@ -1,13 +1,51 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Runner.Core.Configuration;
+using Runner.Core.Diagnostics;
 
 namespace Runner.Core.GitHub;
 
 public static class GitHubServiceCollectionExtensions
 {
+    /// <summary>
+    /// Registers the GitHub App identity (<see cref="IGitHubAppClient"/>) and <see cref="IGitHubClientFactory"/>, bound
+    /// to the <c>GITHUB_*</c> variables and validated at start. Uses the registered <see cref="TimeProvider"/> (system
+    /// clock by default) and <see cref="RunnerMetrics"/>.
+    /// </summary>
     public static IServiceCollection AddRunnerGitHub(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<GitHubOptions>()
+            .Bind(configuration)
+            .Configure(options =>
+            {
+                options.WriteInterval = DurationSetting.Read(configuration, GitHubOptions.WriteIntervalVariable, options.WriteInterval);
+                options.MaxWait = DurationSetting.Read(configuration, GitHubOptions.MaxWaitVariable, options.MaxWait);
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitHubOptions>, GitHubOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new RunnerMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+
+        // Octokit follows redirects itself (and drops credentials on a host change): the primary handler must not.
+        services.AddHttpClient(GitHubHttp.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.All,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
+
+        services.TryAddSingleton<GitHubLimitState>();
+        services.TryAddSingleton<AppJwtSigner>();
+        services.TryAddSingleton<GitHubHttp>();
+        services.TryAddSingleton<GitHubAppClient>();
+        services.TryAddSingleton<IGitHubAppClient>(sp => sp.GetRequiredService<GitHubAppClient>());
+        services.TryAddSingleton<InstallationTokenProvider>();
+        services.TryAddSingleton<IGitHubClientFactory, GitHubClientFactory>();
         return services;
     }
 }

@@ -1,0 +1,26 @@
+namespace Runner.Core.GitHub;
+
+/// <summary>Calls GitHub as the App itself (JWT), through the same rate-limit-aware pipeline as every other call.</summary>
+/// <remarks>
+/// Failures: 4xx answers throw <see cref="Queue.PermanentJobException"/>, 5xx answers and network errors
+/// <see cref="Queue.TransientJobException"/>; messages name the operation, the subject and the status.
+/// </remarks>
+public interface IGitHubAppClient
+{
+    /// <summary>The REST base in use, e.g. https://api.github.com/ or https://ghe.example.com/api/v3/.</summary>
+    Uri ApiBase { get; }
+
+    /// <summary><c>GET /app</c>.</summary>
+    Task<GitHubAppInfo> GetAppAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>GET /app/installations</c>, all pages.</summary>
+    Task<IReadOnlyList<GitHubInstallationInfo>> ListInstallationsAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>GET /repos/{owner}/{repo}/installation</c>.</summary>
+    Task<long> GetRepositoryInstallationIdAsync(RepositoryRef repository, CancellationToken cancellationToken);
+}
+
+public sealed record GitHubAppInfo(long Id, string Slug, string Name, string? Owner);
+
+/// <param name="RepositorySelection"><c>all</c> or <c>selected</c>.</param>
+public sealed record GitHubInstallationInfo(long Id, string Account, string AccountType, string RepositorySelection, bool Suspended);
