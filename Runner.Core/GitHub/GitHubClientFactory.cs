@@ -37,7 +37,7 @@ internal sealed class GitHubClientFactory(
         }
 
         var credential = new InstallationTokenCredential(tokens, id, repository, permissions);
-        var handler = http.CreatePipeline(GitHubRequestScope.ForInstallation(id, repository), credential);
+        var handler = http.CreatePipeline(GitHubRequestScope.ForInstallation(id, repository), credential, cancellationToken);
 
         // Authorization is set by the pipeline on every attempt (and refreshed after a 401), so Octokit sends none.
         var connection = new Connection(new ProductHeaderValue(GitHubHttp.Product), http.ApiBase, NoCredentials,

@@ -35,8 +35,10 @@ internal sealed class GitHubHttp(
 
     public Uri ApiBase => Settings.ApiBase;
 
-    public HttpMessageHandler CreatePipeline(GitHubRequestScope scope, IGitHubCredential credential) =>
-        new GitHubRateLimitHandler(scope, credential, limitState.For(scope), Settings, timeProvider, logger, metrics)
+    /// <param name="lifetime">Cancels every request and wait of the pipeline, for clients whose API takes no token.</param>
+    public HttpMessageHandler CreatePipeline(GitHubRequestScope scope, IGitHubCredential credential,
+        CancellationToken lifetime = default) =>
+        new GitHubRateLimitHandler(scope, credential, limitState.For(scope), Settings, timeProvider, logger, metrics, lifetime)
         {
             InnerHandler = handlerFactory.CreateHandler(HttpClientName),
         };

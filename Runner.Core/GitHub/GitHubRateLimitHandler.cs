@@ -23,12 +23,21 @@ internal sealed class GitHubRateLimitHandler(
     GitHubPipelineSettings settings,
     TimeProvider timeProvider,
     ILogger logger,
-    RunnerMetrics metrics) : DelegatingHandler
+    RunnerMetrics metrics,
+    CancellationToken lifetime) : DelegatingHandler
 {
     /// <summary>Bounds a run of short waits (e.g. retry-after: 1 answered again and again).</summary>
     internal const int MaxLimitRetries = 4;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        // Octokit's methods take no CancellationToken: the token the client was created with (the job's) stops
+        // its requests and waits, so a shutdown does not sit out a rate-limit wait.
+        using var linked = lifetime.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime) : null;
+        return await SendWithLimitsAsync(request, linked?.Token ?? cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendWithLimitsAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var operation = $"{request.Method} {request.RequestUri?.AbsolutePath}";
         if (request.Content is not null)

@@ -9,6 +9,8 @@ namespace Runner.Core.GitHub;
 /// </summary>
 public interface IGitHubClientFactory
 {
+    /// <param name="cancellationToken">Also bounds the returned client's lifetime: Octokit's methods take no token, so
+    /// cancelling this one (the job's) aborts the client's in-flight requests and rate-limit waits.</param>
     /// <param name="installationId">From the webhook payload's <c>installation.id</c>; when null the
     /// installation is looked up with <c>GET /repos/{owner}/{repo}/installation</c>.</param>
     Task<IGitHubClient> CreateForRepositoryAsync(

@@ -238,6 +238,23 @@ public sealed class RateLimitTests
     }
 
     [Test]
+    public async Task Cancelling_the_token_the_client_was_created_with_ends_a_limit_wait()
+    {
+        await using var context = await GitHubTestContext.StartAsync();
+        using var job = new CancellationTokenSource();
+        var client = await context.Factory.CreateForRepositoryAsync(GitHubTestContext.Repository, GitHubTestContext.InstallationId,
+            GitHubPermissions.IssueWriter, job.Token);
+        context.StandIn.Enqueue("GET", IssuePath, 429, """{"message":"slow down"}""", ("retry-after", "90"));
+
+        var call = client.Issue.Get("octo-org", "hello", 1);
+        await context.Clock.NextTimerAsync();
+        await job.CancelAsync();
+
+        Assert.CatchAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(context.StandIn.RequestsTo("GET", "/" + IssuePath), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task Remaining_requests_are_recorded_in_the_gauge()
     {
         await using var context = await GitHubTestContext.StartAsync();
