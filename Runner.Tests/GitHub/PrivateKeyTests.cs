@@ -40,12 +40,9 @@ public sealed class PrivateKeyTests
 
     [TestCase(false)]
     [TestCase(true)]
-    public void Reads_GITHUB_APP_PRIVATE_KEY_PATH_from_a_file(bool pkcs8)
-    {
-        var path = Path.GetTempFileName();
-        try
+    public void Reads_GITHUB_APP_PRIVATE_KEY_PATH_from_a_file(bool pkcs8) =>
+        WithFile(pkcs8 ? TestKeys.Pkcs8Pem : TestKeys.Pkcs1Pem, path =>
         {
-            File.WriteAllText(path, pkcs8 ? TestKeys.Pkcs8Pem : TestKeys.Pkcs1Pem);
             var options = new GitHubOptions { AppId = "1", PrivateKeyPath = path };
 
             Assert.That(GitHubAppPrivateKey.TryLoad(options, out var key, out var error), Is.True, error);
@@ -53,12 +50,7 @@ public sealed class PrivateKeyTests
             {
                 AssertIsTheAppKey(key!);
             }
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+        });
 
     private static IEnumerable<TestCaseData> RejectedKeys()
     {
@@ -119,22 +111,14 @@ public sealed class PrivateKeyTests
     }
 
     [Test]
-    public void Key_file_with_a_bad_key_says_the_file_is_not_a_key_without_quoting_it()
-    {
-        var path = Path.GetTempFileName();
-        try
+    public void Key_file_with_a_bad_key_says_the_file_is_not_a_key_without_quoting_it() =>
+        WithFile("hunter2", path =>
         {
-            File.WriteAllText(path, "hunter2");
             var result = new GitHubOptionsValidator().Validate(null, new GitHubOptions { AppId = "1", PrivateKeyPath = path });
 
             Assert.That(result.FailureMessage, Does.StartWith("GITHUB_APP_PRIVATE_KEY_PATH: the file is not a PEM RSA private key"));
             Assert.That(result.FailureMessage, Does.Not.Contain("hunter2"));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+        });
 
     [Test]
     public void Missing_identity_and_key_are_each_reported()
@@ -180,6 +164,20 @@ public sealed class PrivateKeyTests
                 .GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>(context.Services).Validate());
         Assert.That(exception!.Failures, Has.Some.StartWith("GITHUB_APP_PRIVATE_KEY is not a PEM RSA private key"));
         Assert.That(exception.Message, Does.Not.Contain("hunter2"));
+    }
+
+    private static void WithFile(string content, Action<string> test)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, content);
+            test(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static void AssertIsTheAppKey(RSA key)
