@@ -58,7 +58,7 @@ public sealed class RunnerProcessTests
         Assert.That(runner.Error, Is.Empty);
         var events = runner.Output.Where(line => line.Length > 0).Select(ParseObject).ToList();
         Assert.That(events, Has.Count.GreaterThanOrEqualTo(4));
-        Assert.That(events, Has.All.Matches<JsonElement>(e => e.TryGetProperty("@t", out _) && e.TryGetProperty("@m", out _)));
+        Assert.That(events, Has.All.Matches<JsonElement>(e => e.TryGetProperty("@t", out _) && e.TryGetProperty("@mt", out _)));
         var banner = events.Single(e => e.TryGetProperty("Mode", out var mode) && mode.GetString() == "webhook");
         Assert.That(banner.GetProperty("Configuration").GetString(), Does.Contain("GITHUB_WEBHOOK_SECRET").And.Contain("= set"));
         Assert.That(runner.AllText, Does.Not.Contain(WebhookSecret).And.Not.Contain(OllamaKey).And.Not.Contain("never-logged-key-body"));

@@ -44,8 +44,8 @@ internal static class LoggingSetup
             .Enrich.FromLogContext();
         if (json)
         {
-            // Rendered: log shippers index "@m" (the finished sentence) as well as every property.
-            return configuration.WriteTo.Console(new RenderedCompactJsonFormatter());
+            // CLEF: "@t", "@mt" (the template), "@l" when not Information, then every property as a JSON field.
+            return configuration.WriteTo.Console(new CompactJsonFormatter());
         }
 
         return configuration.WriteTo.Console(

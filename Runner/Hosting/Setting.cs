@@ -14,5 +14,11 @@ internal enum SettingKind
 }
 
 /// <summary>One environment variable of the banner, with the default the code applies when it is unset.</summary>
-/// <param name="Default">What applies when unset, as an operator would write it; null when there is nothing to show.</param>
-internal sealed record Setting(string Variable, string? Default, SettingKind Kind = SettingKind.Plain);
+/// <param name="Default">
+/// What applies when unset, as an operator would write it; <see cref="OwnDefault"/> when the owning area has a
+/// default this assembly does not know; null when unset means "none".
+/// </param>
+internal sealed record Setting(string Variable, string? Default, SettingKind Kind = SettingKind.Plain)
+{
+    public const string OwnDefault = "";
+}

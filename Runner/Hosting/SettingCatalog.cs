@@ -56,13 +56,13 @@ internal static class SettingCatalog
         new("LLM_MAX_ATTEMPTS", "5"),
         new("LLM_MIN_INTERVAL", "100ms"),
         new("LLM_RATE", "off"),
-        new("LLM_BURST", null),
+        new("LLM_BURST", Setting.OwnDefault),
     ];
 
     public static IReadOnlyList<Setting> Agent { get; } =
     [
         new("AGENT_MAX_STEPS", "8"),
-        new("AGENT_MAX_TOKENS", null),
+        new("AGENT_MAX_TOKENS", Setting.OwnDefault),
         new("RUNNER_CACHE_DIR", "a folder under the temp dir"),
     ];
 
@@ -77,7 +77,7 @@ internal static class SettingCatalog
     [
         new(LoggingSetup.LevelVariable, "information"),
         new(LoggingSetup.FormatVariable, "text"),
-        new(OtlpEndpointVariable, "off (dotnet-counters only)", SettingKind.Url),
+        new(OtlpEndpointVariable, "off: dotnet-counters only", SettingKind.Url),
     ];
 
     public static IReadOnlyList<Setting> Worker { get; } =

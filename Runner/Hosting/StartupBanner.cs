@@ -52,7 +52,12 @@ internal sealed record StartupBanner(string Mode, IReadOnlyList<Setting> Setting
 
         if (!isSet)
         {
-            return setting.Default is null ? "(default)" : $"{setting.Default} (default)";
+            return setting.Default switch
+            {
+                null => "(not set)",
+                Setting.OwnDefault => "(default)",
+                _ => $"{setting.Default} (default)",
+            };
         }
 
         var shown = setting.Kind == SettingKind.Url ? ShowUrl(raw!.Trim()) : raw!.Trim();
