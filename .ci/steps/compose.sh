@@ -4,11 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-apt_install() {
-  echo "ci: installing $* with apt"
-  apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
-}
+# shellcheck source=lib/apt.bash
+source .ci/steps/lib/apt.bash
 
 if docker compose version >/dev/null 2>&1; then
   compose=(docker compose)

@@ -8,14 +8,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-apt_install() {
-  echo "ci: installing $* with apt"
-  apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
-}
+# shellcheck source=lib/apt.bash
+source .ci/steps/lib/apt.bash
 
 command -v yamllint >/dev/null 2>&1 || apt_install yamllint || { echo "ci: could not install yamllint"; exit 1; }
-python3 -c 'import yaml' 2>/dev/null || apt_install python3-yaml || { echo "ci: could not install python3-yaml"; exit 1; }
+# The python3 on PATH may not be Debian's (pyenv): use whichever interpreter has PyYAML, else install Debian's.
+python=""
+for candidate in python3 /usr/bin/python3; do
+  if "$candidate" -c 'import yaml' >/dev/null 2>&1; then python="$candidate"; break; fi
+done
+if [ -z "$python" ]; then
+  apt_install python3-yaml || { echo "ci: could not install python3-yaml"; exit 1; }
+  python=/usr/bin/python3
+fi
 
 yamllint -s -d '{extends: default, rules: {line-length: {max: 120}, document-start: disable, truthy: {check-keys: false}}}' \
   deploy/ docker-compose*.yml
@@ -30,7 +35,7 @@ if command -v kubectl >/dev/null 2>&1; then
   echo "ci: kubectl kustomize deploy/ ok"
 fi
 
-python3 - deploy <<'PY'
+"$python" - deploy <<'PY'
 import glob, os, sys
 import yaml
 

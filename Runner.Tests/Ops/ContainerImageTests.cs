@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Runner.Hosting;
+using Runner.Webhook;
 
 namespace Runner.Tests.Ops;
 
@@ -50,7 +51,7 @@ public sealed partial class ContainerImageTests
         var listed = lines.Select(l => VariableLine().Match(l)).Where(m => m.Success).Select(m => m.Groups["name"].Value).ToHashSet();
         var required = RequiredVariables(lines);
 
-        Assert.That(listed, Is.SupersetOf(SettingCatalog.Worker.Concat(SettingCatalog.Webhook).Select(s => s.Variable).Where(v => v != "PORT").Distinct()));
+        Assert.That(listed, Is.SupersetOf(SettingCatalog.Worker.Concat(WebhookHost.Banner.Settings).Select(s => s.Variable).Where(v => v != "PORT").Distinct()));
         Assert.That(required, Is.SupersetOf(new[] { "OLLAMA_API_KEY", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY" }));
         Assert.That(lines.Where(l => l.StartsWith("OLLAMA_API_KEY=", StringComparison.Ordinal)), Has.All.EqualTo("OLLAMA_API_KEY="), "no key value in the example");
     }

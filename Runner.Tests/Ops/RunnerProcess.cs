@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Runner.Hosting;
+using Runner.Webhook;
 
 namespace Runner.Tests.Ops;
 
@@ -33,7 +34,7 @@ internal sealed class RunnerProcess : IDisposable
         }
 
         // Hermetic: none of Runner's variables leak in from the machine running the tests.
-        foreach (var setting in SettingCatalog.Worker.Concat(SettingCatalog.Webhook))
+        foreach (var setting in SettingCatalog.Worker.Concat(WebhookHost.Banner.Settings))
         {
             startInfo.Environment.Remove(setting.Variable);
         }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Runner.Hosting;
+using Runner.Webhook;
 
 namespace Runner.Tests.Ops;
 
@@ -83,7 +84,7 @@ public sealed class StartupBannerTests
     {
         var logger = new RecordingLogger();
 
-        StartupBanner.Webhook.Log(logger, Configuration(("GITHUB_WEBHOOK_SECRET", WebhookSecret), ("OLLAMA_API_KEY", OllamaKey)));
+        WebhookHost.Banner.Log(logger, Configuration(("GITHUB_WEBHOOK_SECRET", WebhookSecret), ("OLLAMA_API_KEY", OllamaKey)));
 
         var entry = logger.Entries.Single();
         Assert.That(entry.Level, Is.EqualTo(LogLevel.Information));

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Runner.Core.Configuration;
 using Runner.Core.Redis;
-using Runner.Webhook;
 
 namespace Runner.Hosting;
 
@@ -66,13 +65,6 @@ internal static class SettingCatalog
         new("RUNNER_CACHE_DIR", "a folder under the temp dir"),
     ];
 
-    public static IReadOnlyList<Setting> WebhookReceiver { get; } =
-    [
-        new(WebhookOptions.SecretVariable, null, SettingKind.Secret),
-        new(WebhookOptions.UrlsVariable, WebhookOptions.DefaultUrl),
-        new(WebhookOptions.PortVariable, null),
-    ];
-
     public static IReadOnlyList<Setting> Operations { get; } =
     [
         new(LoggingSetup.LevelVariable, "information"),
@@ -82,9 +74,6 @@ internal static class SettingCatalog
 
     public static IReadOnlyList<Setting> Worker { get; } =
         [.. Redis, .. Stream, .. Consumer, .. GitHub, .. Llm, .. Agent, .. Operations];
-
-    public static IReadOnlyList<Setting> Webhook { get; } =
-        [.. Redis, .. Stream, .. WebhookReceiver, .. Operations];
 
     private static string Seconds(TimeSpan value) => $"{value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
 }

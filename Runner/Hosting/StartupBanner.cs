@@ -16,8 +16,6 @@ internal sealed record StartupBanner(string Mode, IReadOnlyList<Setting> Setting
 
     public static StartupBanner Worker { get; } = new("worker", SettingCatalog.Worker);
 
-    public static StartupBanner Webhook { get; } = new("webhook", SettingCatalog.Webhook);
-
     public static string Version { get; } =
         typeof(StartupBanner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? "unknown";

@@ -15,8 +15,18 @@ namespace Runner.Webhook;
 /// <summary><c>runner webhook</c>: Kestrel with two routes, in the same binary and image as the worker.</summary>
 internal static class WebhookHost
 {
+    public static StartupBanner Banner { get; } = new("webhook",
+    [
+        .. SettingCatalog.Redis,
+        .. SettingCatalog.Stream,
+        new(WebhookOptions.SecretVariable, null, SettingKind.Secret),
+        new(WebhookOptions.UrlsVariable, WebhookOptions.DefaultUrl),
+        new(WebhookOptions.PortVariable, null),
+        .. SettingCatalog.Operations,
+    ]);
+
     public static Task<int> RunAsync(CancellationToken cancellationToken) =>
-        RunnerHost.RunAsync(Build(CreateBuilder()), StartupBanner.Webhook, cancellationToken);
+        RunnerHost.RunAsync(Build(CreateBuilder()), Banner, cancellationToken);
 
     /// <param name="overrides">Configuration on top of the environment (tests).</param>
     public static WebApplicationBuilder CreateBuilder(IEnumerable<KeyValuePair<string, string?>>? overrides = null)
