@@ -121,9 +121,13 @@ public sealed class HealthProbeTests
     }
 
     [Test]
-    public async Task Bad_timeout_option_is_a_usage_error()
+    public async Task Bad_timeout_option_is_a_usage_error_with_one_line()
     {
-        Assert.That(await OpsCommands.RunHealthAsync(webhook: false, "banana", CancellationToken.None), Is.EqualTo(ExitCodes.Usage));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        Assert.That(await OpsCommands.RunHealthAsync(webhook: false, "banana", output, error, CancellationToken.None), Is.EqualTo(ExitCodes.Usage));
+        Assert.That(error.ToString(), Does.StartWith("runner health: --timeout"));
     }
 
     private static async Task<(int Exit, string Output, string Error)> CheckAsync(string redisUrl, params (string Key, string Value)[] settings)

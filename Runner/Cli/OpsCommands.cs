@@ -37,22 +37,23 @@ internal static class OpsCommands
             timeout,
         };
         command.SetAction((parseResult, cancellationToken) =>
-            RunHealthAsync(parseResult.GetValue(webhook), parseResult.GetValue(timeout), cancellationToken));
+            RunHealthAsync(parseResult.GetValue(webhook), parseResult.GetValue(timeout), Console.Out, Console.Error, cancellationToken));
         return command;
     }
 
-    internal static async Task<int> RunHealthAsync(bool webhook, string? timeoutText, CancellationToken cancellationToken)
+    internal static async Task<int> RunHealthAsync(bool webhook, string? timeoutText, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
     {
         if (!DurationSetting.TryParse(timeoutText ?? string.Empty, out var timeout) || timeout <= TimeSpan.Zero)
         {
-            await Console.Error.WriteLineAsync("runner health: --timeout must be a duration such as 3s or 500ms");
+            await error.WriteLineAsync("runner health: --timeout must be a duration such as 3s or 500ms");
             return ExitCodes.Usage;
         }
 
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         if (!webhook)
         {
-            return await HealthProbe.CheckQueueAsync(configuration, Console.Out, Console.Error, timeout, cancellationToken);
+            return await HealthProbe.CheckQueueAsync(configuration, output, error, timeout, cancellationToken);
         }
 
         Uri url;
@@ -62,10 +63,10 @@ internal static class OpsCommands
         }
         catch (UriFormatException)
         {
-            await Console.Error.WriteLineAsync($"runner health: {WebhookOptions.UrlsVariable} does not start with a valid URL");
+            await error.WriteLineAsync($"runner health: {WebhookOptions.UrlsVariable} does not start with a valid URL");
             return ExitCodes.Failure;
         }
 
-        return await HealthProbe.CheckHttpAsync(url, Console.Out, Console.Error, timeout, cancellationToken);
+        return await HealthProbe.CheckHttpAsync(url, output, error, timeout, cancellationToken);
     }
 }
