@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runner.Core.Agent;
 using Runner.Core.GitHub;
@@ -32,19 +34,30 @@ internal static class RunnerHost
             .AddRunnerGitHub(builder.Configuration)
             .AddRunnerLlm(builder.Configuration)
             .AddRunnerAgent(builder.Configuration);
-        return await RunAsync(builder, cancellationToken);
+        builder.AddRunnerMetricsExport();
+        return await RunAsync(builder.Build(), StartupBanner.Worker, cancellationToken);
     }
 
     /// <summary>Validates every option before anything starts, then runs the host until it stops.</summary>
-    public static async Task<int> RunAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(HostApplicationBuilder builder, CancellationToken cancellationToken) =>
+        RunAsync(builder.Build(), banner: null, cancellationToken);
+
+    /// <summary>
+    /// Validates every option before anything starts, logs the banner (if any), then runs the host until it
+    /// stops. Takes ownership of <paramref name="host"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(IHost host, StartupBanner? banner, CancellationToken cancellationToken)
     {
-        using var host = builder.Build();
+        using var owned = host;
         if (!TryValidateConfiguration(host.Services, out var error))
         {
             await Console.Error.WriteLineAsync($"runner: configuration error: {error}");
             return 1;
         }
 
+        banner?.Log(
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Runner"),
+            host.Services.GetRequiredService<IConfiguration>());
         await host.RunAsync(cancellationToken);
         return 0;
     }

@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using Runner.Core.Configuration;
+
+namespace Runner.Tests.Ops;
+
+/// <summary>
+/// What docker-compose.yml promises operators. CI also runs <c>docker compose config</c> on it
+/// (.ci/steps/compose.sh); these checks are about Runner's own rules, which a schema cannot know.
+/// </summary>
+public sealed partial class ComposeFileTests
+{
+    private static readonly Dictionary<object, object> Services = RepositoryFiles.YamlDocuments("docker-compose.yml").Single().Map("services");
+
+    [Test]
+    public void Runner_service_has_the_fixed_name_restart_policy_and_waits_for_a_healthy_redis()
+    {
+        var runner = Services.Map("runner");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(runner.Text("container_name"), Is.EqualTo("runner"), "docker logs -f runner");
+            Assert.That(runner.Text("restart"), Is.EqualTo("unless-stopped"));
+            Assert.That(runner.Map("depends_on").Map("redis").Text("condition"), Is.EqualTo("service_healthy"));
+            Assert.That(runner.Map("build").Text("dockerfile"), Is.EqualTo("Runner/Dockerfile"));
+            Assert.That(runner.Map("build").Text("context"), Is.EqualTo("."));
+            Assert.That(runner.Text("env_file"), Is.EqualTo(".env"));
+        });
+    }
+
+    [Test]
+    public void Runner_environment_requires_the_key_and_has_the_documented_defaults()
+    {
+        var environment = Services.Map("runner").Map("environment");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(environment.Text("OLLAMA_API_KEY"), Does.StartWith("${OLLAMA_API_KEY:?"));
+            Assert.That(environment.Text("OLLAMA_API_URL"), Is.EqualTo("${OLLAMA_API_URL:-https://ollama.com/api}"));
+            Assert.That(environment.Text("OLLAMA_MODEL"), Is.EqualTo("${OLLAMA_MODEL:-glm-4.6}"));
+            Assert.That(environment.Text("REDIS_URL"), Is.EqualTo("redis://redis:6379"));
+        });
+    }
+
+    [Test]
+    public void Stop_grace_period_leaves_the_shutdown_timeout_room_to_drain()
+    {
+        var runner = Services.Map("runner");
+        var grace = Duration(runner.Text("stop_grace_period"));
+        var shutdown = Duration(DefaultOf(runner.Map("environment").Text("RUNNER_SHUTDOWN_TIMEOUT")));
+
+        Assert.That(shutdown, Is.EqualTo(new QueueOptions().ShutdownTimeout), "compose and the code agree on the default");
+        Assert.That(grace, Is.GreaterThanOrEqualTo(shutdown + TimeSpan.FromSeconds(10)));
+    }
+
+    [Test]
+    public void Scalable_worker_is_the_runner_without_a_container_name()
+    {
+        var runner = Services.Map("runner");
+        var replicas = Services.Map("runners");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(replicas.ContainsKey("container_name"), Is.False, "container_name forbids --scale");
+            Assert.That(replicas.List("profiles"), Is.EqualTo(new[] { "scale" }));
+            Assert.That(replicas.Map("environment"), Is.EquivalentTo(runner.Map("environment")));
+            Assert.That(replicas.Text("stop_grace_period"), Is.EqualTo(runner.Text("stop_grace_period")));
+            Assert.That(replicas.Text("image"), Is.EqualTo(runner.Text("image")));
+        });
+    }
+
+    [Test]
+    public void Redis_keeps_jobs_with_aof_on_a_named_volume_and_has_a_healthcheck()
+    {
+        var redis = Services.Map("redis");
+        var command = string.Join(' ', redis.List("command"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(redis.Text("image"), Does.Match(@"^redis:(7|8)"));
+            Assert.That(command, Does.Contain("--appendonly yes"));
+            Assert.That(command, Does.Contain("--maxmemory-policy noeviction"));
+            Assert.That(redis.Map("healthcheck").List("test"), Does.Contain("ping"));
+            Assert.That(redis.List("volumes").Single().ToString(), Does.StartWith("redis-data:"));
+            Assert.That(RepositoryFiles.YamlDocuments("docker-compose.yml").Single().Map("volumes").ContainsKey("redis-data"));
+        });
+    }
+
+    [Test]
+    public void Webhook_and_ollama_are_opt_in_profiles()
+    {
+        var webhook = Services.Map("webhook");
+        var ollama = Services.Map("ollama");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(webhook.List("profiles"), Is.EqualTo(new[] { "webhook" }));
+            Assert.That(webhook.List("command"), Is.EqualTo(new[] { "webhook" }));
+            Assert.That(webhook.List("ports").Single().ToString(), Does.EndWith(":8080"));
+            Assert.That(webhook.Map("healthcheck").List("test"), Does.Contain("--webhook"));
+            Assert.That(ollama.List("profiles"), Is.EqualTo(new[] { "ollama" }));
+            Assert.That(ollama.Text("image"), Does.StartWith("ollama/ollama"));
+        });
+    }
+
+    [Test]
+    public void Key_file_override_covers_every_worker_service()
+    {
+        var overrides = RepositoryFiles.YamlDocuments("docker-compose.key-file.yml").Single().Map("services");
+        var workers = Services.Where(s => s.Value.MapOrNull("environment")?.ContainsKey("OLLAMA_API_KEY") == true).Select(s => s.Key);
+
+        Assert.That(overrides.Keys, Is.EquivalentTo(workers));
+        Assert.That(overrides.Values, Has.All.Matches<object>(o => o.Map("environment").Text("GITHUB_APP_PRIVATE_KEY_PATH") == "/run/secrets/github_app_private_key"));
+    }
+
+    private static string DefaultOf(string? interpolation)
+    {
+        var match = DefaultPattern().Match(interpolation ?? string.Empty);
+        Assert.That(match.Success, Is.True, $"'{interpolation}' is not ${{NAME:-default}}");
+        return match.Groups["default"].Value;
+    }
+
+    private static TimeSpan Duration(string? text)
+    {
+        Assert.That(DurationSetting.TryParse(text ?? string.Empty, out var value), Is.True, $"'{text}' is not a duration");
+        return value;
+    }
+
+    [GeneratedRegex(@"^\$\{[A-Z_]+:-(?<default>[^}]+)\}$")]
+    private static partial Regex DefaultPattern();
+}
