@@ -18,20 +18,20 @@ internal sealed record ExtractionResult(
     public string? Describe()
     {
         var parts = new List<string>();
-        AddCount(parts, SkippedBinary, "binary file");
-        AddCount(parts, SkippedLarge, $"file over {ByteSize.Format(TarballExtractor.MaxFileBytes)}");
-        AddCount(parts, SkippedLinks, "symbolic or hard link");
-        AddCount(parts, SkippedUnsafe, "entry with an unsafe path");
+        AddCount(parts, SkippedBinary, "binary file", "binary files");
+        AddCount(parts, SkippedLarge, $"file over {ByteSize.Format(TarballExtractor.MaxFileBytes)}", $"files over {ByteSize.Format(TarballExtractor.MaxFileBytes)}");
+        AddCount(parts, SkippedLinks, "symbolic or hard link", "symbolic or hard links");
+        AddCount(parts, SkippedUnsafe, "entry with an unsafe path", "entries with an unsafe path");
         var skipped = parts.Count == 0 ? null : $"Skipped {string.Join(", ", parts)}.";
         var truncated = Truncated is null ? null : $"Only part of the repository was read: {Truncated}.";
         return skipped is null && truncated is null ? null : string.Join(' ', new[] { truncated, skipped }.OfType<string>());
     }
 
-    private static void AddCount(List<string> parts, int count, string what)
+    private static void AddCount(List<string> parts, int count, string one, string many)
     {
         if (count > 0)
         {
-            parts.Add(count == 1 ? $"1 {what}" : $"{count} {what}s");
+            parts.Add(count == 1 ? $"1 {one}" : $"{count} {many}");
         }
     }
 }

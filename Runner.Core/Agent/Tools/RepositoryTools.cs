@@ -125,7 +125,13 @@ internal sealed class RepositoryTools(Func<CancellationToken, Task<SnapshotLease
 
     private async Task<string> ReadFileAsync(RepositorySnapshot snapshot, JsonElement arguments, int maxChars, CancellationToken cancellationToken)
     {
-        if (NormalizePath(ToolArguments.String(arguments, "path")) is not { Length: > 0 } path)
+        var path = NormalizePath(ToolArguments.String(arguments, "path"));
+        if (path is null)
+        {
+            return "Error: invalid path.";
+        }
+
+        if (path.Length == 0)
         {
             return "Error: read_file needs a file path.";
         }
