@@ -148,7 +148,7 @@ internal sealed class IssueAgent(
         {
             throw new TransientJobException($"Lost the lock on {webhook.Repository}#{webhook.Issue.Number} to another run", MaxBusyRetry);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException && task is not (HelpTaskName or RefusalTaskName))
+        catch (Exception exception) when (!linked.IsCancellationRequested && task is not (HelpTaskName or RefusalTaskName))
         {
             logger.LogWarning("{Task} on {Repository}#{Number} failed (attempt {Attempt}): {Error}",
                 task, webhook.Repository, webhook.Issue.Number, job.Attempt, exception.Message);

@@ -160,4 +160,17 @@ public sealed class CommandTests
         Assert.That(answer, Does.Contain("> where is the config file loaded?"));
         Assert.That(agent.Factory.Requests.First().InstallationId, Is.EqualTo(51234567));
     }
+
+    [Test]
+    public async Task An_answer_longer_than_GitHub_allows_is_clipped_but_keeps_marker_and_footer()
+    {
+        await using var agent = await AgentHarness.StartAsync();
+        agent.Llm.Reply(new string('y', 70_000));
+
+        await agent.RunAsync("issue_comment", agent.CommentCreated("/runner ask tell me everything"));
+
+        var body = agent.Comments.Single().Body;
+        Assert.That(body.Length, Is.LessThan(65_536));
+        Assert.That(body, Does.StartWith("<!-- runner:ask-").And.Contain("clipped this comment").And.EndWith(" s</sub>"));
+    }
 }

@@ -1,4 +1,6 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Octokit;
 using Runner.Core.Agent.Locking;
 using Runner.Core.Agent.Tools;
 using Runner.Core.GitHub;
@@ -55,6 +57,21 @@ public sealed class ReliabilityTests
         var comment = agent.Comments.Single();
         Assert.That(comment.Body, Does.Contain("**Suggested labels:** `bug`").And.Not.Contain("could not finish"));
         Assert.That(agent.Repo.CommentCreates, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_GitHub_failure_is_reported_in_one_sentence_and_rethrown()
+    {
+        await using var agent = await AgentHarness.StartAsync();
+        agent.GitHub.Failures["GET /labels"] = HttpStatusCode.BadGateway;
+
+        var thrown = Assert.ThrowsAsync<ApiException>(() => agent.RunAsync("issues", agent.IssueOpened(), attempt: 2));
+
+        Assert.That(thrown!.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway));
+        var notice = agent.Comments.Single().Body;
+        Assert.That(notice, Does.Contain("> Runner could not finish: a GitHub API call failed (502: Server Error). Runner will retry automatically (attempt 2 of 5 failed)."));
+        Assert.That(notice.Split('\n').Count(l => l.StartsWith("> ", StringComparison.Ordinal) && !l.StartsWith("> [!", StringComparison.Ordinal)), Is.EqualTo(1), "one sentence, no stack trace");
+        Assert.That(agent.Llm.Requests, Is.Empty);
     }
 
     [Test]

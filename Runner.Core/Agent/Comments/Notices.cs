@@ -51,8 +51,10 @@ internal static class Notices
         var message = MarkdownText.OneLine(exception.Message, 300).TrimEnd('.');
         return exception switch
         {
+            OperationCanceledException or TimeoutException when FailureStage.Of(exception) == FailureStage.Llm => "the LLM request timed out",
             _ when FailureStage.Of(exception) == FailureStage.Llm => $"the LLM request failed ({message})",
             Octokit.ApiException api => $"a GitHub API call failed ({(int)api.StatusCode}: {message})",
+            OperationCanceledException or TimeoutException => "a request timed out",
             TransientJobException or PermanentJobException => $"a GitHub API call failed ({message})",
             _ => $"an internal error occurred ({exception.GetType().Name})",
         };

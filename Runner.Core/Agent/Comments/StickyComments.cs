@@ -11,6 +11,9 @@ namespace Runner.Core.Agent.Comments;
 /// </summary>
 internal static partial class StickyComments
 {
+    /// <summary>GitHub rejects comment bodies over 65,536 characters; the marker and footer must survive.</summary>
+    public const int MaxBodyChars = 60_000;
+
     private const int PageSize = 100;
     private const int MaxPages = 20;
 
@@ -21,7 +24,7 @@ internal static partial class StickyComments
     public static async Task<long> UpsertAsync(
         IGitHubClient client, RepositoryRef repository, int number, string task, string delivery, string body)
     {
-        var text = $"{Marker(task, delivery)}\n{body}";
+        var text = $"{Marker(task, delivery)}\n{(body.Length <= MaxBodyChars ? body : Clip(body))}";
         var existing = await FindAsync(client, repository, number, task);
         if (existing is not null)
         {
@@ -58,6 +61,14 @@ internal static partial class StickyComments
     /// <summary>Whether the text carries Runner's marker anywhere (used to ignore the bot's own comments).</summary>
     public static bool ContainsMarker(string? body) =>
         body?.Contains("<!-- runner:", StringComparison.Ordinal) ?? false;
+
+    /// <summary>Keeps the start and the footer (the last lines) of an over-long body.</summary>
+    private static string Clip(string body)
+    {
+        var footer = body.LastIndexOf("\n\n---\n", StringComparison.Ordinal);
+        var tail = footer >= 0 && body.Length - footer < 1_000 ? body[footer..] : string.Empty;
+        return $"{body[..(MaxBodyChars - tail.Length - 100)]}\n\n_[Runner clipped this comment to fit GitHub's size limit.]_{tail}";
+    }
 
     private static bool IsBot(User? user) => user?.Type == AccountType.Bot
         || (user?.Login?.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) ?? false);

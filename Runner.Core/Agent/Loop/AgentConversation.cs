@@ -112,7 +112,7 @@ internal sealed class AgentConversation(
         {
             result = await llm.ChatAsync(new ChatRequest(request.ToList(), definitions), cancellationToken);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             FailureStage.Mark(exception, FailureStage.Llm);
             throw;

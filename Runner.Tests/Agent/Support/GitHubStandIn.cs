@@ -32,6 +32,9 @@ internal sealed class GitHubStandIn : IAsyncDisposable
     /// <summary>Every request as <c>METHOD /path?query</c>, in arrival order.</summary>
     public IReadOnlyList<string> Requests => [.. requests];
 
+    /// <summary>Requests answered with an error status instead, keyed by <c>METHOD /path</c> suffix (e.g. <c>GET /labels</c>).</summary>
+    public ConcurrentDictionary<string, HttpStatusCode> Failures { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Requests without an Authorization header (there should be none).</summary>
     public int UnauthenticatedRequests { get; private set; }
 
@@ -61,6 +64,15 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             if (context.Request.Path.StartsWithSegments("/api/v3") && context.Request.Headers.Authorization.Count == 0)
             {
                 UnauthenticatedRequests++;
+            }
+
+            var failure = Failures.FirstOrDefault(f =>
+                f.Key.Split(' ') is [var method, var suffix] && method == context.Request.Method
+                && context.Request.Path.Value!.EndsWith(suffix, StringComparison.Ordinal));
+            if (failure.Key is not null)
+            {
+                await Error(failure.Value, "Server Error").ExecuteAsync(context);
+                return;
             }
 
             await next(context);
