@@ -106,7 +106,7 @@ internal sealed class IssueAgent(
 
         await RunLockedAsync(job, webhook, task, async (client, meter, ct) =>
         {
-            if (!await MayCommandAsync(client, webhook.Repository, comment.Author))
+            if (!await CommandAuthorization.MayCommandAsync(client, webhook.Repository, comment.Author))
             {
                 await RefuseOnceAsync(client, job, webhook, comment.Author, meter);
                 return;
@@ -187,20 +187,6 @@ internal sealed class IssueAgent(
 
         body += CommentFooter.Render(outcome.Model ?? llm.Model, outcome.Tokens, timeProvider.GetElapsedTime(run.Meter.Started));
         await StickyComments.UpsertAsync(run.Client, run.Repository, run.Issue.Number, task, run.Job.Delivery, body);
-    }
-
-    private static async Task<bool> MayCommandAsync(IGitHubClient client, RepositoryRef repository, string login)
-    {
-        try
-        {
-            var permission = await client.Repository.Collaborator.ReviewPermission(repository.Owner, repository.Name, login);
-            return permission.Permission is "admin" or "maintain" or "write"
-                || permission.RoleName is "admin" or "maintain" or "write";
-        }
-        catch (Exception exception) when (GitHubErrors.IsNotFound(exception))
-        {
-            return false;
-        }
     }
 
     private async Task RefuseOnceAsync(IGitHubClient client, Job job, IssueWebhook webhook, string login, RunMeter meter)

@@ -1,7 +1,9 @@
 using Octokit;
+using Runner.Core.Agent.Archive;
 using Runner.Core.Agent.Comments;
 using Runner.Core.Agent.Loop;
 using Runner.Core.Agent.RepoConfig;
+using Runner.Core.Agent.Tools;
 using Runner.Core.Agent.Webhooks;
 using Runner.Core.GitHub;
 using Runner.Core.Queue;
@@ -22,6 +24,10 @@ internal sealed record IssueRun(
     public RepositoryRef Repository => Event.Repository;
 
     public IssueInfo Issue => Event.Issue;
+
+    /// <summary>The grounding tools over this run's commit, honouring the configuration's ignore paths.</summary>
+    public RepositoryTools CreateTools(RepositoryArchiveCache archiveCache) =>
+        new(ct => archiveCache.AcquireAsync(Client, Repository, Sha, ct), new PathFilter(Config.Config.Ignore));
 
     public string BlobUrl(string path, int firstLine, int lastLine) =>
         $"{Event.RepositoryHtmlUrl}/blob/{Sha}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}#L{firstLine}-L{lastLine}";

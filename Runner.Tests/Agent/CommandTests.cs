@@ -1,4 +1,5 @@
 using Runner.Core.Agent.Tools;
+using Runner.Core.GitHub;
 using Runner.Core.Llm;
 using Runner.Tests.Agent.Support;
 
@@ -158,7 +159,8 @@ public sealed class CommandTests
         var answer = agent.Comments.Single().Body;
         Assert.That(answer, Does.StartWith($"<!-- runner:ask-{AgentHarness.CommentId} delivery:delivery-1 -->"));
         Assert.That(answer, Does.Contain("> where is the config file loaded?"));
-        Assert.That(agent.Factory.Requests.First().InstallationId, Is.EqualTo(51234567));
+        var (repository, installationId, permissions) = agent.Factory.Requests.First();
+        Assert.That((repository.FullName, installationId, permissions), Is.EqualTo((agent.Repo.FullName, 51234567L, GitHubPermissions.IssueWriter)));
     }
 
     [Test]

@@ -136,4 +136,17 @@ public sealed class TriageTests
         await agent.RunAsync("issues", agent.IssueOpened(action: "reopened"), delivery: "reopen-1");
         Assert.That(agent.Comments.Single().Body, Does.Contain("Back again.").And.Contain("none of the repository's labels fits"));
     }
+
+    [Test]
+    public async Task When_issue_search_fails_recent_open_issues_are_still_candidates()
+    {
+        await using var agent = await AgentHarness.StartAsync();
+        agent.Repo.WithIssue(12, "Crash on startup without config");
+        agent.GitHub.Failures["GET /search/issues"] = HttpStatusCode.Forbidden;
+        agent.Llm.ReplyJson(new { summary = "Crash.", duplicates = new[] { 12 } });
+
+        await agent.RunAsync("issues", agent.IssueOpened());
+
+        Assert.That(agent.Comments.Single().Body, Does.Contain("- #12 [Crash on startup without config]"));
+    }
 }

@@ -15,8 +15,7 @@ internal sealed class AskTask(ILlmClient llm, RepositoryArchiveCache archiveCach
 
     public async Task<TaskOutcome> RunAsync(IssueRun run, string question, string askedBy, CancellationToken cancellationToken)
     {
-        using var tools = new RepositoryTools(
-            ct => archiveCache.AcquireAsync(run.Client, run.Repository, run.Sha, ct), new PathFilter(run.Config.Config.Ignore));
+        using var tools = run.CreateTools(archiveCache);
         var conversation = new AgentConversation(llm, run.Budget, tools, AskPrompt.Build(run, question, askedBy), run.Meter);
         var answer = MarkdownText.ModelProse(await conversation.RunAsync(cancellationToken));
         logger.LogInformation(

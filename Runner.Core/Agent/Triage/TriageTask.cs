@@ -4,7 +4,6 @@ using Runner.Core.Agent.Archive;
 using Runner.Core.Agent.Comments;
 using Runner.Core.Agent.Loop;
 using Runner.Core.Agent.RepoConfig;
-using Runner.Core.Agent.Tools;
 using Runner.Core.Llm;
 
 namespace Runner.Core.Agent.Triage;
@@ -24,8 +23,7 @@ internal sealed class TriageTask(ILlmClient llm, RepositoryArchiveCache archiveC
             repository.Owner, repository.Name, new ApiOptions { PageSize = 100, PageCount = LabelPages });
         var candidates = await TriageCandidates.FindAsync(run.Client, repository, run.Issue, logger);
 
-        using var tools = new RepositoryTools(
-            ct => archiveCache.AcquireAsync(run.Client, repository, run.Sha, ct), new PathFilter(run.Config.Config.Ignore));
+        using var tools = run.CreateTools(archiveCache);
         var conversation = new AgentConversation(llm, run.Budget, tools, TriagePrompt.Build(run, labels, candidates), run.Meter);
         var text = await conversation.RunAsync(cancellationToken);
         var answer = TriageAnswerParser.TryParse(text);
