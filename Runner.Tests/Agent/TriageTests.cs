@@ -149,4 +149,19 @@ public sealed class TriageTests
 
         Assert.That(agent.Comments.Single().Body, Does.Contain("- #12 [Crash on startup without config]"));
     }
+
+    [Test]
+    public async Task Without_default_branch_in_the_payload_the_repository_tells_which_branch_to_read()
+    {
+        await using var agent = await AgentHarness.StartAsync();
+        agent.Repo.DefaultBranch = "trunk";
+        agent.Llm.ReplyJson(new { summary = "Crash." });
+        var payload = agent.Fixture("issues.opened.json");
+        payload["repository"]!.AsObject().Remove("default_branch");
+
+        await agent.RunAsync("issues", payload.ToJsonString());
+
+        Assert.That(agent.GitHub.Requests, Does.Contain($"GET /api/v3/repos/{agent.Repo.FullName}").And.Contain($"GET /api/v3/repos/{agent.Repo.FullName}/branches/trunk"));
+        Assert.That(AgentHarness.SystemText(agent.Llm.Requests.Single()), Does.Contain($"at commit {agent.Repo.Sha}"));
+    }
 }

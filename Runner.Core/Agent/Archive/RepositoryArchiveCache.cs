@@ -43,6 +43,7 @@ internal sealed partial class RepositoryArchiveCache(
             leases[key] = leases.GetValueOrDefault(key) + 1;
             if (!inflight.TryGetValue(key, out load!))
             {
+                // Later callers share this download; it runs under the first caller's cancellation token.
                 load = LoadAsync(client, repository, sha, key, cancellationToken);
                 inflight[key] = load;
             }
