@@ -1,13 +1,44 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Runner.Core.Agent.Archive;
+using Runner.Core.Agent.Ask;
+using Runner.Core.Agent.Locking;
+using Runner.Core.Agent.RepoConfig;
+using Runner.Core.Agent.Triage;
+using Runner.Core.Configuration;
+using Runner.Core.Queue;
 
 namespace Runner.Core.Agent;
 
 public static class AgentServiceCollectionExtensions
 {
+    /// <summary>
+    /// Registers the issue agent: <see cref="IJobHandler"/>s for <c>issues</c> and <c>issue_comment</c>, and
+    /// <see cref="AgentOptions"/> (validated at start). Needs <c>IGitHubClientFactory</c>, <c>ILlmClient</c> and
+    /// an <c>IConnectionMultiplexer</c> registered by their own <c>AddRunner…</c> methods.
+    /// </summary>
     public static IServiceCollection AddRunnerAgent(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AgentOptions>()
+            .Bind(configuration)
+            .Configure(o => o.LockTtl = DurationSetting.Read(configuration, AgentOptions.LockTtlVariable, AgentOptions.DefaultLockTtl))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
+        // Read for RUNNER_MAX_ATTEMPTS only: the failure comment says whether the queue will try again.
+        services.AddOptions<QueueOptions>().Bind(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.TryAddSingleton<IssueLock>();
+        services.TryAddSingleton<RepositoryArchiveCache>();
+        services.TryAddSingleton<RepositoryConfigLoader>();
+        services.TryAddSingleton<TriageTask>();
+        services.TryAddSingleton<AskTask>();
+        services.TryAddSingleton<IssueAgent>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, IssuesEventHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, IssueCommentEventHandler>());
         return services;
     }
 }

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Runner.Core.GitHub;
+using Runner.Core.Queue;
+
+namespace Runner.Core.Agent.Webhooks;
+
+/// <summary>Reads a job's payload; a payload that is not the webhook it claims to be cannot get better by retrying.</summary>
+internal static class WebhookPayloadReader
+{
+    public static IssueWebhook Read(Job job)
+    {
+        IssueEventPayload? payload;
+        try
+        {
+            payload = JsonSerializer.Deserialize<IssueEventPayload>(job.Payload);
+        }
+        catch (JsonException)
+        {
+            throw new PermanentJobException($"The {job.Event} payload is not valid JSON");
+        }
+
+        if (payload?.Repository?.FullName is not { } fullName || payload.Issue is not { } issue || issue.Number <= 0)
+        {
+            throw new PermanentJobException($"The {job.Event} payload has no repository.full_name or issue.number");
+        }
+
+        RepositoryRef repository;
+        try
+        {
+            repository = RepositoryRef.Parse(fullName);
+        }
+        catch (FormatException)
+        {
+            throw new PermanentJobException($"The {job.Event} payload's repository.full_name is not owner/name");
+        }
+
+        if (job.Event == "issue_comment" && payload.Comment is null)
+        {
+            throw new PermanentJobException("The issue_comment payload has no comment");
+        }
+
+        var htmlUrl = payload.Repository.HtmlUrl ?? $"https://github.com/{repository.FullName}";
+        var info = new IssueInfo(
+            issue.Number,
+            issue.Title ?? string.Empty,
+            issue.Body ?? string.Empty,
+            issue.HtmlUrl ?? $"{htmlUrl}/issues/{issue.Number}",
+            issue.User?.Login ?? "ghost",
+            (issue.Labels ?? []).Select(l => l.Name).OfType<string>().ToList(),
+            issue.PullRequest is not null);
+        var comment = payload.Comment is { } c
+            ? new CommentInfo(c.Id, c.Body ?? string.Empty, c.User?.Login ?? "ghost", IsBot(c.User))
+            : null;
+        return new IssueWebhook(
+            payload.Action ?? string.Empty,
+            repository,
+            htmlUrl.TrimEnd('/'),
+            payload.Repository.DefaultBranch,
+            payload.Installation?.Id is > 0 ? payload.Installation.Id : null,
+            info,
+            payload.Sender?.Login ?? "ghost",
+            IsBot(payload.Sender),
+            comment);
+    }
+
+    private static bool IsBot(UserPayload? user) =>
+        string.Equals(user?.Type, "Bot", StringComparison.OrdinalIgnoreCase)
+        || (user?.Login?.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) ?? false);
+}

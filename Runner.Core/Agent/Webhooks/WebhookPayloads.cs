@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace Runner.Core.Agent.Webhooks;
+
+/// <summary>The parts of GitHub's <c>issues</c> and <c>issue_comment</c> webhook payloads the agent reads.</summary>
+internal sealed record IssueEventPayload(
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("issue")] IssuePayload? Issue,
+    [property: JsonPropertyName("comment")] CommentPayload? Comment,
+    [property: JsonPropertyName("repository")] RepositoryPayload? Repository,
+    [property: JsonPropertyName("sender")] UserPayload? Sender,
+    [property: JsonPropertyName("installation")] InstallationPayload? Installation);
+
+internal sealed record IssuePayload(
+    [property: JsonPropertyName("number")] int Number,
+    [property: JsonPropertyName("title")] string? Title,
+    [property: JsonPropertyName("body")] string? Body,
+    [property: JsonPropertyName("html_url")] string? HtmlUrl,
+    [property: JsonPropertyName("user")] UserPayload? User,
+    [property: JsonPropertyName("labels")] IReadOnlyList<LabelPayload>? Labels,
+    [property: JsonPropertyName("pull_request")] PullRequestLinkPayload? PullRequest);
+
+internal sealed record CommentPayload(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("body")] string? Body,
+    [property: JsonPropertyName("html_url")] string? HtmlUrl,
+    [property: JsonPropertyName("user")] UserPayload? User);
+
+internal sealed record RepositoryPayload(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("full_name")] string? FullName,
+    [property: JsonPropertyName("html_url")] string? HtmlUrl,
+    [property: JsonPropertyName("default_branch")] string? DefaultBranch,
+    [property: JsonPropertyName("owner")] UserPayload? Owner);
+
+internal sealed record UserPayload(
+    [property: JsonPropertyName("login")] string? Login,
+    [property: JsonPropertyName("type")] string? Type);
+
+internal sealed record LabelPayload([property: JsonPropertyName("name")] string? Name);
+
+internal sealed record InstallationPayload([property: JsonPropertyName("id")] long Id);
+
+internal sealed record PullRequestLinkPayload([property: JsonPropertyName("url")] string? Url);

@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Runner.Tests.Infrastructure;
+
+namespace Runner.Tests.Agent.Support;
+
+/// <summary>
+/// GitHub's REST API on loopback, for what the agent calls: repository, branch, contents, tarball (via a
+/// codeload-style redirect), labels, issues, issue search, comments (create, list, edit), reactions and
+/// collaborator permission. Served under <c>/api/v3</c>, where Octokit sends requests for any host but github.com.
+/// </summary>
+internal sealed class GitHubStandIn : IAsyncDisposable
+{
+    public const string BotLogin = "runner-test[bot]";
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    private readonly ConcurrentDictionary<string, FakeRepository> repositories = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentQueue<string> requests = new();
+    private long nextId = 5_000_000;
+    private LoopbackHttpServer? server;
+
+    public Uri BaseAddress => server!.BaseAddress;
+
+    /// <summary>Every request as <c>METHOD /path?query</c>, in arrival order.</summary>
+    public IReadOnlyList<string> Requests => [.. requests];
+
+    /// <summary>Requests answered with an error status instead, keyed by <c>METHOD /path</c> suffix (e.g. <c>GET /labels</c>).</summary>
+    public ConcurrentDictionary<string, HttpStatusCode> Failures { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Requests without an Authorization header (there should be none).</summary>
+    public int UnauthenticatedRequests { get; private set; }
+
+    public static async Task<GitHubStandIn> StartAsync()
+    {
+        var standIn = new GitHubStandIn();
+        standIn.server = await LoopbackHttpServer.StartAsync(standIn.Map);
+        return standIn;
+    }
+
+    public FakeRepository Repository(string owner, string name) =>
+        repositories.GetOrAdd($"{owner}/{name}", _ => new FakeRepository(owner, name));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (server is not null)
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+            if (context.Request.Path.StartsWithSegments("/api/v3") && context.Request.Headers.Authorization.Count == 0)
+            {
+                UnauthenticatedRequests++;
+            }
+
+            var failure = Failures.FirstOrDefault(f =>
+                f.Key.Split(' ') is [var method, var suffix] && method == context.Request.Method
+                && context.Request.Path.Value!.EndsWith(suffix, StringComparison.Ordinal));
+            if (failure.Key is not null)
+            {
+                await Error(failure.Value, "Server Error").ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+
+        const string Repo = "/api/v3/repos/{owner}/{repo}";
+        app.MapGet(Repo, (string owner, string repo) => WithRepo(owner, repo, r => Ok(RepositoryJson(r))));
+        app.MapGet(Repo + "/branches/{branch}", (string owner, string repo, string branch) => WithRepo(owner, repo, r =>
+            branch == r.DefaultBranch ? Ok(new { name = branch, commit = new { sha = r.Sha, url = $"https://api.github.com/repos/{r.FullName}/commits/{r.Sha}" }, @protected = false }) : NotFound()));
+        app.MapGet(Repo + "/contents/{**path}", (string owner, string repo, string path) => WithRepo(owner, repo, r => Contents(r, path)));
+        app.MapGet(Repo + "/tarball/{reference}", (string owner, string repo, string reference, HttpRequest request) => WithRepo(owner, repo, _ =>
+            Results.Redirect($"{request.Scheme}://{request.Host}/codeload/{owner}/{repo}/legacy.tar.gz/{reference}")));
+        app.MapGet("/codeload/{owner}/{repo}/legacy.tar.gz/{reference}", (string owner, string repo, string reference) => WithRepo(owner, repo, r =>
+        {
+            if (reference != r.Sha)
+            {
+                return NotFound();
+            }
+
+            r.TarballDownloads++;
+            return Results.Bytes(r.BuildTarball(), "application/x-gzip");
+        }));
+        app.MapGet(Repo + "/labels", (string owner, string repo) => WithRepo(owner, repo, r =>
+            Ok(r.Labels.Select((l, i) => LabelJson(i + 1, l.Name, l.Description)).ToList())));
+        app.MapPost(Repo + "/issues/{number}/labels", async (string owner, string repo, int number, HttpRequest request) =>
+        {
+            var r = Find(owner, repo);
+            if (r is null)
+            {
+                return NotFound();
+            }
+
+            if (r.AddLabelsStatus != HttpStatusCode.OK)
+            {
+                return Error(r.AddLabelsStatus, "Resource not accessible by integration");
+            }
+
+            var body = await JsonNode.ParseAsync(request.Body);
+            var names = (body as JsonArray ?? body?["labels"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
+            lock (r.Gate)
+            {
+                var labels = r.IssueLabels.TryGetValue(number, out var existing) ? existing : r.IssueLabels[number] = [];
+                labels.AddRange(names.Except(labels));
+                return Ok(labels.Select((l, i) => LabelJson(i + 1, l, null)).ToList());
+            }
+        });
+        app.MapGet(Repo + "/issues", (string owner, string repo) => WithRepo(owner, repo, r =>
+            Ok(r.Issues.Where(i => i.Open).OrderByDescending(i => i.Number).Select(i => IssueJson(r, i)).ToList())));
+        app.MapGet("/api/v3/search/issues", (string q) => SearchIssues(q));
+        app.MapGet(Repo + "/issues/{number}/comments", (string owner, string repo, int number, int? page, int? per_page) => WithRepo(owner, repo, r =>
+        {
+            var size = per_page ?? 30;
+            return Ok(r.Comments.Where(c => c.IssueNumber == number).Skip(((page ?? 1) - 1) * size).Take(size).Select(c => CommentJson(r, c)).ToList());
+        }));
+        app.MapPost(Repo + "/issues/{number}/comments", async (string owner, string repo, int number, HttpRequest request) =>
+        {
+            var r = Find(owner, repo);
+            if (r is null)
+            {
+                return NotFound();
+            }
+
+            var body = (await JsonNode.ParseAsync(request.Body))?["body"]?.GetValue<string>() ?? string.Empty;
+            lock (r.Gate)
+            {
+                var comment = new FakeComment(Interlocked.Increment(ref nextId), number, body, BotLogin, "Bot");
+                r.Comments.Add(comment);
+                r.CommentCreates++;
+                return Results.Json(CommentJson(r, comment), Json, statusCode: 201);
+            }
+        });
+        app.MapMethods(Repo + "/issues/comments/{id}", ["PATCH"], async (string owner, string repo, long id, HttpRequest request) =>
+        {
+            var r = Find(owner, repo);
+            if (r is null)
+            {
+                return NotFound();
+            }
+
+            var body = (await JsonNode.ParseAsync(request.Body))?["body"]?.GetValue<string>() ?? string.Empty;
+            lock (r.Gate)
+            {
+                var index = r.Comments.FindIndex(c => c.Id == id);
+                if (index < 0)
+                {
+                    return NotFound();
+                }
+
+                r.Comments[index] = r.Comments[index] with { Body = body };
+                r.CommentUpdates++;
+                return Ok(CommentJson(r, r.Comments[index]));
+            }
+        });
+        app.MapPost(Repo + "/issues/{number}/reactions", async (string owner, string repo, int number, HttpRequest request) =>
+            React(owner, repo, $"issue:{number}", await JsonNode.ParseAsync(request.Body)));
+        app.MapPost(Repo + "/issues/comments/{id}/reactions", async (string owner, string repo, long id, HttpRequest request) =>
+            React(owner, repo, $"comment:{id}", await JsonNode.ParseAsync(request.Body)));
+        app.MapGet(Repo + "/collaborators/{user}/permission", (string owner, string repo, string user) => WithRepo(owner, repo, r =>
+        {
+            r.PermissionChecks++;
+            var permission = r.Permissions.GetValueOrDefault(user, "none");
+            return Ok(new { permission, role_name = permission, user = UserJson(user, "User") });
+        }));
+    }
+
+    private FakeRepository? Find(string owner, string repo) => repositories.GetValueOrDefault($"{owner}/{repo}");
+
+    private IResult WithRepo(string owner, string repo, Func<FakeRepository, IResult> answer)
+    {
+        var r = Find(owner, repo);
+        if (r is null)
+        {
+            return NotFound();
+        }
+
+        lock (r.Gate)
+        {
+            return answer(r);
+        }
+    }
+
+    private static IResult Contents(FakeRepository r, string path)
+    {
+        if (!r.Files.TryGetValue(path, out var text))
+        {
+            return NotFound();
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(text);
+        return Ok(new
+        {
+            type = "file",
+            encoding = "base64",
+            size = bytes.Length,
+            name = path.Split('/')[^1],
+            path,
+            content = Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks),
+            sha = "0123456789abcdef0123456789abcdef01234567",
+            url = $"https://api.github.com/repos/{r.FullName}/contents/{path}",
+            html_url = $"https://github.com/{r.FullName}/blob/{r.DefaultBranch}/{path}",
+        });
+    }
+
+    private IResult SearchIssues(string q)
+    {
+        var tokens = q.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var repoName = tokens.FirstOrDefault(t => t.StartsWith("repo:", StringComparison.Ordinal))?[5..];
+        var terms = tokens.Where(t => !t.Contains(':', StringComparison.Ordinal) && t != "OR").ToList();
+        if (repoName is null || Find(repoName.Split('/')[0], repoName.Split('/')[1]) is not { } r)
+        {
+            return Error((HttpStatusCode)422, "Validation Failed");
+        }
+
+        lock (r.Gate)
+        {
+            var items = r.Issues
+                .Where(i => terms.Any(t => i.Title.Contains(t, StringComparison.OrdinalIgnoreCase) || i.Body.Contains(t, StringComparison.OrdinalIgnoreCase)))
+                .Select(i => IssueJson(r, i))
+                .ToList();
+            return Ok(new { total_count = items.Count, incomplete_results = false, items });
+        }
+    }
+
+    private IResult React(string owner, string repo, string target, JsonNode? body) => WithRepo(owner, repo, r =>
+    {
+        var content = body?["content"]?.GetValue<string>() ?? string.Empty;
+        r.Reactions.Add((target, content));
+        return Results.Json(new { id = Interlocked.Increment(ref nextId), node_id = "REA_x", content, user = UserJson(BotLogin, "Bot"), created_at = "2024-05-02T11:30:41Z" }, Json, statusCode: 201);
+    });
+
+    private static object RepositoryJson(FakeRepository r) => new
+    {
+        id = 186853002,
+        name = r.Name,
+        full_name = r.FullName,
+        owner = UserJson(r.Owner, "Organization"),
+        @private = false,
+        html_url = $"https://github.com/{r.FullName}",
+        default_branch = r.DefaultBranch,
+        url = $"https://api.github.com/repos/{r.FullName}",
+    };
+
+    private static object IssueJson(FakeRepository r, FakeIssue i) => new
+    {
+        id = 1_000_000 + i.Number,
+        number = i.Number,
+        title = i.Title,
+        body = i.Body,
+        state = i.Open ? "open" : "closed",
+        html_url = $"https://github.com/{r.FullName}/issues/{i.Number}",
+        url = $"https://api.github.com/repos/{r.FullName}/issues/{i.Number}",
+        user = UserJson("someone", "User"),
+        labels = Array.Empty<object>(),
+        comments = 0,
+        created_at = "2024-04-01T10:00:00Z",
+        updated_at = "2024-04-01T10:00:00Z",
+        pull_request = i.IsPullRequest ? new { url = $"https://api.github.com/repos/{r.FullName}/pulls/{i.Number}" } : null,
+    };
+
+    private static object CommentJson(FakeRepository r, FakeComment c) => new
+    {
+        id = c.Id,
+        node_id = "IC_x",
+        body = c.Body,
+        user = UserJson(c.Login, c.UserType),
+        html_url = $"https://github.com/{r.FullName}/issues/{c.IssueNumber}#issuecomment-{c.Id}",
+        url = $"https://api.github.com/repos/{r.FullName}/issues/comments/{c.Id}",
+        created_at = "2024-05-02T11:30:41Z",
+        updated_at = "2024-05-02T11:30:41Z",
+        author_association = c.UserType == "Bot" ? "NONE" : "MEMBER",
+    };
+
+    private static object LabelJson(int id, string name, string? description) =>
+        new { id, node_id = "LA_x", name, color = "ededed", description, @default = false, url = $"https://api.github.com/labels/{Uri.EscapeDataString(name)}" };
+
+    private static object UserJson(string login, string type) => new
+    {
+        login,
+        id = Math.Abs(login.GetHashCode(StringComparison.Ordinal)),
+        type,
+        site_admin = false,
+        html_url = $"https://github.com/{login}",
+    };
+
+    private static IResult Ok(object body) => Results.Json(body, Json);
+
+    private static IResult NotFound() => Error(HttpStatusCode.NotFound, "Not Found");
+
+    private static IResult Error(HttpStatusCode status, string message) => Results.Json(
+        new { message, documentation_url = "https://docs.github.com/rest", status = ((int)status).ToString(CultureInfo.InvariantCulture) },
+        Json, statusCode: (int)status);
+}
