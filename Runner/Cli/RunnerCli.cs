@@ -14,7 +14,8 @@ internal static class RunnerCli
         foreach (var command in QueueCommands.Create()
                      .Concat(GitHubCommands.Create())
                      .Concat(LlmCommands.Create())
-                     .Concat(OpsCommands.Create()))
+                     .Concat(OpsCommands.Create())
+                     .Concat(SandboxCommands.Create()))
         {
             root.Subcommands.Add(command);
         }

@@ -28,6 +28,13 @@ internal static class RunnerHost
     public static async Task<int> RunWorkerAsync(CancellationToken cancellationToken)
     {
         var builder = CreateBuilder();
+        builder.AddRunnerWorker();
+        return await RunAsync(builder.Build(), StartupBanner.Worker, cancellationToken);
+    }
+
+    /// <summary>Everything the worker runs: queue, GitHub client, LLM client, agent and metrics export.</summary>
+    public static HostApplicationBuilder AddRunnerWorker(this HostApplicationBuilder builder)
+    {
         builder.Services
             .AddRunnerRedis(builder.Configuration)
             .AddRunnerQueue(builder.Configuration)
@@ -35,7 +42,7 @@ internal static class RunnerHost
             .AddRunnerLlm(builder.Configuration)
             .AddRunnerAgent(builder.Configuration);
         builder.AddRunnerMetricsExport();
-        return await RunAsync(builder.Build(), StartupBanner.Worker, cancellationToken);
+        return builder;
     }
 
     /// <summary>Validates every option before anything starts, then runs the host until it stops.</summary>

@@ -5,10 +5,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Runner.Tests.Infrastructure;
+namespace Runner.Sandbox;
 
 /// <summary>A real Kestrel server on 127.0.0.1 and a free port, standing in for GitHub or an LLM API.</summary>
-public sealed class LoopbackHttpServer : IAsyncDisposable
+internal sealed class LoopbackHttpServer : IAsyncDisposable
 {
     private readonly WebApplication app;
 

@@ -2,7 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 
-namespace Runner.Tests.Agent.Support;
+namespace Runner.Sandbox;
 
 /// <summary>One entry of a test tarball; <see cref="Name"/> is used verbatim (no top folder added) when <see cref="Raw"/>.</summary>
 internal sealed record TarballEntry(string Name, byte[] Content, TarEntryType Type = TarEntryType.RegularFile, string? LinkName = null, bool Raw = false)

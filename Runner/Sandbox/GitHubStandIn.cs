@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Runner.Tests.Infrastructure;
 
-namespace Runner.Tests.Agent.Support;
+namespace Runner.Sandbox;
 
 /// <summary>
 /// GitHub's REST API on loopback, for what the agent calls: repository, branch, contents, tarball (via a
@@ -19,6 +19,9 @@ namespace Runner.Tests.Agent.Support;
 internal sealed class GitHubStandIn : IAsyncDisposable
 {
     public const string BotLogin = "runner-test[bot]";
+    public const long AppId = 1;
+    public const long InstallationId = 4711;
+    public const string AppSlug = "runner-sandbox";
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -78,6 +81,7 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             await next(context);
         });
 
+        MapApp(app);
         const string Repo = "/api/v3/repos/{owner}/{repo}";
         app.MapGet(Repo, (string owner, string repo) => WithRepo(owner, repo, r => Ok(RepositoryJson(r))));
         app.MapGet(Repo + "/branches/{branch}", (string owner, string repo, string branch) => WithRepo(owner, repo, r =>
@@ -176,6 +180,40 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             var permission = r.Permissions.GetValueOrDefault(user, "none");
             return Ok(new { permission, role_name = permission, user = UserJson(user, "User") });
         }));
+    }
+
+    /// <summary>
+    /// The App's own endpoints (JWT-authenticated): the installation token exchange, the App, its installations and a
+    /// repository's installation. Tokens are random and valid for an hour, as GitHub's are.
+    /// </summary>
+    private void MapApp(WebApplication app)
+    {
+        app.MapPost("/api/v3/app/installations/{id}/access_tokens", (long id) => id == InstallationId
+            ? Results.Json(
+                new
+                {
+                    token = "ghs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(18)),
+                    expires_at = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    permissions = new { issues = "write", contents = "read", metadata = "read" },
+                    repository_selection = "selected",
+                },
+                Json,
+                statusCode: 201)
+            : NotFound());
+        app.MapGet("/api/v3/app", () => Ok(new
+        {
+            id = AppId,
+            slug = AppSlug,
+            name = "Runner (sandbox)",
+            owner = UserJson("octo-demo", "Organization"),
+            html_url = $"https://github.com/apps/{AppSlug}",
+        }));
+        app.MapGet("/api/v3/app/installations", () => Ok(new[]
+        {
+            new { id = InstallationId, account = UserJson("octo-demo", "Organization"), repository_selection = "all", app_id = AppId, target_type = "Organization" },
+        }));
+        app.MapGet("/api/v3/repos/{owner}/{repo}/installation", (string owner, string repo) =>
+            WithRepo(owner, repo, _ => Ok(new { id = InstallationId, app_id = AppId, account = UserJson(owner, "Organization") })));
     }
 
     private FakeRepository? Find(string owner, string repo) => repositories.GetValueOrDefault($"{owner}/{repo}");

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 
-namespace Runner.Tests.Agent.Support;
+namespace Runner.Sandbox;
 
 internal sealed record FakeIssue(int Number, string Title, string Body, bool Open = true, bool IsPullRequest = false);
 
