@@ -113,8 +113,10 @@ public sealed class QueueWorker : BackgroundService
                 if (outage.Recoveries != recoveriesSeen)
                 {
                     // A read whose reply was lost in the outage left entries pending for us that we never saw.
+                    // Reclaiming waits a little, so other replicas first heartbeat the jobs they kept running.
                     recoveriesSeen = outage.Recoveries;
                     recoverOwnFrom = "0";
+                    nextReclaim = timeProvider.GetUtcNow() + options.HeartbeatInterval;
                 }
 
                 IReadOnlyList<Delivered> batch;
