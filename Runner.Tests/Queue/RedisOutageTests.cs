@@ -48,8 +48,8 @@ public sealed class RedisOutageTests
 
         Assert.That(handler.RunsPerDelivery.Where(p => p.Value != 1).Select(p => p.Key), Is.Empty, "no delivery ran twice");
         Assert.That(handler.Count, Is.EqualTo(jobs));
-        Assert.That(logger.Lines.Count(l => l.Message.StartsWith("Redis is unavailable", StringComparison.Ordinal)), Is.EqualTo(2),
-            "one warning per worker for the whole outage");
+        Assert.That(logger.Lines.Count(l => l.Message.StartsWith("Redis is unavailable", StringComparison.Ordinal)), Is.InRange(1, 2),
+            "at most one warning per worker for the whole outage");
         foreach (var worker in workers)
         {
             worker.Dispose();
