@@ -30,12 +30,17 @@ public static class QueueServiceCollectionExtensions
         services.TryAddSingleton<RunnerMetrics>();
         services.TryAddSingleton<QueueAdmin>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueWorker>());
-        services.AddOptions<HostOptions>().Configure<IOptions<QueueOptions>>((host, queue) =>
+        services.Configure<HostOptions>(host =>
         {
-            var needed = queue.Value.ShutdownTimeout + ShutdownMargin;
-            if (host.ShutdownTimeout < needed)
+            // Read the variable directly: HostOptions is resolved while the host is built, before validation runs, and
+            // a bad value must surface as the validator's one line rather than as an exception here.
+            var raw = configuration[QueueOptions.ShutdownTimeoutVariable];
+            var drain = !string.IsNullOrWhiteSpace(raw) && DurationSetting.TryParse(raw, out var value) && value >= TimeSpan.Zero
+                ? value
+                : new QueueOptions().ShutdownTimeout;
+            if (host.ShutdownTimeout < drain + ShutdownMargin)
             {
-                host.ShutdownTimeout = needed;
+                host.ShutdownTimeout = drain + ShutdownMargin;
             }
         });
         return services;
