@@ -31,8 +31,8 @@ public sealed class QueueAdmin(IConnectionMultiplexer redis, IOptions<QueueOptio
         var dead = await Db.StreamLengthAsync(keys.Dead);
         var throughput = await ReadThroughputAsync();
         var group = length > 0 || await Db.KeyExistsAsync(keys.StreamKey)
-            ? (await Db.StreamGroupInfoAsync(keys.StreamKey)).FirstOrDefault(g => g.Name == keys.Group)
-            : (StreamGroupInfo?)null;
+            ? (await Db.StreamGroupInfoAsync(keys.StreamKey)).Where(g => g.Name == keys.Group).Select(g => (StreamGroupInfo?)g).FirstOrDefault()
+            : null;
         if (group is not { } info)
         {
             return new QueueStatus(keys.Stream, keys.Group, length, false, null, null, 0, [], scheduled, dead, throughput);

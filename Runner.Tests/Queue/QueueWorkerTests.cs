@@ -461,6 +461,54 @@ public sealed class QueueWorkerTests
     }
 
     [Test]
+    public async Task A_pending_entry_deleted_from_the_stream_is_acknowledged_on_resume()
+    {
+        var stream = NewStream();
+        await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0", createStream: true);
+        var gone = await EnqueueAsync(redis, stream, "gone");
+        await EnqueueAsync(redis, stream, "kept");
+        await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "replica-1", ">", 2);
+        await Db.StreamDeleteAsync(stream, [gone]);
+
+        var handler = new RecordingHandler();
+        using var worker = Worker(redis, Options(stream, "replica-1", o => o.ClaimIdle = TimeSpan.FromMinutes(5)), handlers: handler);
+        await worker.StartAsync(CancellationToken.None);
+        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(redis, stream) == 0, "both pending entries settled",
+            TimeSpan.FromSeconds(5));
+        await worker.StopAsync(CancellationToken.None);
+        Assert.That(handler.Jobs.Single().Delivery, Is.EqualTo("kept"));
+        Assert.That(await Db.StreamLengthAsync($"{stream}:dead"), Is.Zero);
+    }
+
+    [Test]
+    public async Task An_entry_abandoned_by_crashing_consumers_too_often_is_dead_lettered()
+    {
+        var stream = NewStream();
+        await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0", createStream: true);
+        await EnqueueAsync(redis, stream, "poison");
+        await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "crash-0", ">", 1);
+        for (var i = 1; i <= 3; i++)
+        {
+            // Each crash leaves it pending; the next consumer claims it and crashes too.
+            await Db.StreamAutoClaimAsync(stream, QueueOptions.DefaultGroup, $"crash-{i}", 0, "0-0");
+        }
+
+        var handler = new RecordingHandler();
+        using var worker = Worker(redis, Options(stream, "survivor", o =>
+        {
+            o.MaxAttempts = 4;
+            o.ClaimIdle = TimeSpan.FromMilliseconds(200);
+        }), handlers: handler);
+        await Task.Delay(300, CancellationToken.None);
+        await worker.StartAsync(CancellationToken.None);
+        await EventuallyAsync(async () => await Db.StreamLengthAsync($"{stream}:dead") == 1, "poison entry dead-lettered");
+        await worker.StopAsync(CancellationToken.None);
+
+        Assert.That(handler.Count, Is.Zero, "a job that kept killing its workers is not run again");
+        Assert.That(Field((await Db.StreamRangeAsync($"{stream}:dead")).Single(), "error"), Does.StartWith("delivered 5 times"));
+    }
+
+    [Test]
     public async Task Shutdown_lets_running_jobs_finish_and_reads_nothing_new()
     {
         var stream = NewStream();
