@@ -144,7 +144,7 @@ internal sealed class JobExecutor
 
         var delay = retryPolicy.Delay(job.Attempt, (failure as TransientJobException)?.RetryAfter, Random.Shared.NextDouble());
         var due = Now + delay;
-        LogFinished(job, repository, $"failed, retry {job.Attempt + 1} in {delay.TotalSeconds:0.#} s", duration, error, LogLevel.Warning);
+        LogFinished(job, repository, $"failed (retry {job.Attempt + 1} due in {delay.TotalSeconds:0.#} s)", duration, error, LogLevel.Warning);
         await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
         metrics.JobsFailed.Add(1, tags);
         retryScheduled(due);
