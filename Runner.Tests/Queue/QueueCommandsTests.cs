@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Runner.Cli;
 using Runner.Core.Queue;
-using Runner.Core.Redis;
 using Runner.Hosting;
 using StackExchange.Redis;
 using static Runner.Tests.Queue.QueueTestKit;
@@ -11,28 +10,11 @@ using static Runner.Tests.Queue.QueueTestKit;
 namespace Runner.Tests.Queue;
 
 /// <summary>The queue verbs, run in-process against a real redis-server, with their output and exit codes.</summary>
-public sealed class QueueCommandsTests
+public sealed class QueueCommandsTests : RedisTestBase
 {
-    private LocalRedisServer server = null!;
-    private ConnectionMultiplexer redis = null!;
     private string stream = null!;
     private string directory = null!;
 
-    private IDatabase Db => redis.GetDatabase();
-
-    [OneTimeSetUp]
-    public async Task StartRedis()
-    {
-        server = await LocalRedisServer.StartAsync();
-        redis = await ConnectionMultiplexer.ConnectAsync(server.HostPort);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopRedis()
-    {
-        await redis.DisposeAsync();
-        await server.DisposeAsync();
-    }
 
     [SetUp]
     public void NewStreamPerTest()
@@ -90,7 +72,7 @@ public sealed class QueueCommandsTests
     {
         for (var i = 0; i < 3; i++)
         {
-            await EnqueueAsync(redis, stream, $"s-{i}");
+            await EnqueueAsync(Redis, stream, $"s-{i}");
         }
 
         await Db.StreamCreateConsumerGroupAsync(stream, "runner", "0");
@@ -122,12 +104,12 @@ public sealed class QueueCommandsTests
     public async Task Dead_entries_can_be_listed_replayed_one_by_one_or_all_and_purged()
     {
         var handler = new RecordingHandler { Behaviour = (_, _) => throw new PermanentJobException("no such repository") };
-        using (var worker = Worker(redis, Options(stream), handlers: handler))
+        using (var worker = Worker(Redis, Options(stream), handlers: handler))
         {
             await worker.StartAsync(CancellationToken.None);
             for (var i = 0; i < 4; i++)
             {
-                await EnqueueAsync(redis, stream, $"dead-{i}");
+                await EnqueueAsync(Redis, stream, $"dead-{i}");
             }
 
             await EventuallyAsync(async () => await Db.StreamLengthAsync($"{stream}:dead") == 4, "four dead entries");
@@ -156,7 +138,7 @@ public sealed class QueueCommandsTests
         Assert.That(await Db.StreamLengthAsync($"{stream}:dead"), Is.Zero);
 
         var succeeding = new RecordingHandler();
-        using (var worker = Worker(redis, Options(stream), handlers: succeeding))
+        using (var worker = Worker(Redis, Options(stream), handlers: succeeding))
         {
             await worker.StartAsync(CancellationToken.None);
             await EventuallyAsync(() => succeeding.Count == 4, "replayed jobs ran again");
@@ -219,7 +201,7 @@ public sealed class QueueCommandsTests
 
     private async Task<(int Code, string Output, string Error)> RunWithAsync(Dictionary<string, string?> overrides, params string[] arguments)
     {
-        var settings = new Dictionary<string, string?> { ["REDIS_URL"] = server.Url, ["RUNNER_STREAM"] = stream };
+        var settings = new Dictionary<string, string?> { ["REDIS_URL"] = Server.Url, ["RUNNER_STREAM"] = stream };
         foreach (var (key, value) in overrides)
         {
             settings[key] = value;

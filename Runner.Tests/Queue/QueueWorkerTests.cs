@@ -3,34 +3,16 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Runner.Core.Configuration;
 using Runner.Core.Queue;
-using Runner.Core.Redis;
 using StackExchange.Redis;
 using static Runner.Tests.Queue.QueueTestKit;
 
 namespace Runner.Tests.Queue;
 
-public sealed class QueueWorkerTests
+public sealed class QueueWorkerTests : RedisTestBase
 {
     private const string Payload = """{"action":"opened","repository":{"full_name":"octo/repo"}}""";
 
-    private LocalRedisServer server = null!;
-    private ConnectionMultiplexer redis = null!;
 
-    private IDatabase Db => redis.GetDatabase();
-
-    [OneTimeSetUp]
-    public async Task StartRedis()
-    {
-        server = await LocalRedisServer.StartAsync();
-        redis = await Connect();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopRedis()
-    {
-        await redis.DisposeAsync();
-        await server.DisposeAsync();
-    }
 
     [Test]
     public async Task Job_is_acked_only_after_its_handler_finished()
@@ -38,15 +20,15 @@ public sealed class QueueWorkerTests
         var stream = NewStream();
         var release = new TaskCompletionSource();
         var handler = new RecordingHandler { Behaviour = (_, _) => release.Task };
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
 
-        var id = await EnqueueAsync(redis, stream, "d-1");
+        var id = await EnqueueAsync(Redis, stream, "d-1");
         await EventuallyAsync(() => handler.Count == 1, "handler started");
-        Assert.That(await PendingAsync(redis, stream), Is.EqualTo(1), "entry must stay pending while its handler runs");
+        Assert.That(await PendingAsync(Redis, stream), Is.EqualTo(1), "entry must stay pending while its handler runs");
 
         release.SetResult();
-        await EventuallyAsync(async () => await PendingAsync(redis, stream) == 0, "entry acked");
+        await EventuallyAsync(async () => await PendingAsync(Redis, stream) == 0, "entry acked");
         Assert.That(await Db.KeyExistsAsync($"{stream}:done:d-1"), Is.True, "completed delivery is remembered");
         var job = handler.Jobs.Single();
         Assert.Multiple(() =>
@@ -63,10 +45,10 @@ public sealed class QueueWorkerTests
     public async Task Entries_pushed_before_the_group_existed_are_processed()
     {
         var stream = NewStream();
-        await EnqueueAsync(redis, stream, "early-1");
-        await EnqueueAsync(redis, stream, "early-2");
+        await EnqueueAsync(Redis, stream, "early-1");
+        await EnqueueAsync(Redis, stream, "early-2");
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
 
         await EventuallyAsync(() => handler.Count == 2, "both early jobs handled");
@@ -86,16 +68,16 @@ public sealed class QueueWorkerTests
             o.RetryBaseDelay = TimeSpan.FromSeconds(10);
             o.RetryMaxDelay = TimeSpan.FromMinutes(5);
         });
-        using var worker = Worker(redis, options, time, handlers: handler);
+        using var worker = Worker(Redis, options, time, handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        var id = await new JobProducer(redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-retry", Payload);
+        var id = await new JobProducer(Redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-retry", Payload);
 
         for (var attempt = 1; attempt < 3; attempt++)
         {
             var expected = attempt;
             await EventuallyAsync(async () => handler.Count == expected && await Db.SortedSetLengthAsync($"{stream}:retry") == 1,
                 $"attempt {expected} failed and its retry is scheduled");
-            Assert.That(await PendingAsync(redis, stream), Is.Zero, "a failed attempt is acked once its retry is scheduled");
+            Assert.That(await PendingAsync(Redis, stream), Is.Zero, "a failed attempt is acked once its retry is scheduled");
             var due = (await Db.SortedSetRangeByRankWithScoresAsync($"{stream}:retry")).Single().Score;
             var backoff = due - time.GetUtcNow().ToUnixTimeMilliseconds();
             var ceiling = 10_000 * Math.Pow(2, attempt - 1);
@@ -110,7 +92,7 @@ public sealed class QueueWorkerTests
         Assert.That(handler.Jobs.Select(j => j.Attempt), Is.EqualTo(new[] { 1, 2, 3 }));
         Assert.That(handler.Jobs.Select(j => j.Delivery).Distinct(), Is.EqualTo(new[] { "d-retry" }));
         Assert.That(await Db.SortedSetLengthAsync($"{stream}:retry"), Is.Zero);
-        Assert.That(await PendingAsync(redis, stream), Is.Zero);
+        Assert.That(await PendingAsync(Redis, stream), Is.Zero);
         var dead = (await Db.StreamRangeAsync($"{stream}:dead")).Single();
         Assert.Multiple(() =>
         {
@@ -134,9 +116,9 @@ public sealed class QueueWorkerTests
         {
             Behaviour = (_, _) => throw new TransientJobException("rate limited", TimeSpan.FromMinutes(30)),
         };
-        using var worker = Worker(redis, Options(stream, configure: o => o.RetryBaseDelay = TimeSpan.FromSeconds(1)), time, handlers: handler);
+        using var worker = Worker(Redis, Options(stream, configure: o => o.RetryBaseDelay = TimeSpan.FromSeconds(1)), time, handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "d-ra");
+        await EnqueueAsync(Redis, stream, "d-ra");
 
         await EventuallyAsync(async () => await Db.SortedSetLengthAsync($"{stream}:retry") == 1, "retry scheduled");
         var due = (await Db.SortedSetRangeByRankWithScoresAsync($"{stream}:retry")).Single().Score;
@@ -155,9 +137,9 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         var handler = new RecordingHandler { Behaviour = (_, _) => throw new PermanentJobException("repository is archived") };
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "d-perm");
+        await EnqueueAsync(Redis, stream, "d-perm");
 
         await EventuallyAsync(async () => await Db.StreamLengthAsync($"{stream}:dead") == 1, "dead-lettered");
         await worker.StopAsync(CancellationToken.None);
@@ -167,7 +149,7 @@ public sealed class QueueWorkerTests
             Assert.That(handler.Count, Is.EqualTo(1));
             Assert.That(Field(dead, "error"), Is.EqualTo("PermanentJobException: repository is archived"));
             Assert.That(Field(dead, "attempts"), Is.EqualTo("1"));
-            Assert.That(await PendingAsync(redis, stream), Is.Zero);
+            Assert.That(await PendingAsync(Redis, stream), Is.Zero);
             Assert.That(await Db.SortedSetLengthAsync($"{stream}:retry"), Is.Zero);
         });
     }
@@ -190,9 +172,9 @@ public sealed class QueueWorkerTests
             await Db.StreamAddAsync(stream, fields);
         }
 
-        await EnqueueAsync(redis, stream, "valid-after");
+        await EnqueueAsync(Redis, stream, "valid-after");
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
 
         await EventuallyAsync(() => handler.Count == 1, "the valid job after the malformed ones ran");
@@ -209,7 +191,7 @@ public sealed class QueueWorkerTests
         }
 
         Assert.That(handler.Jobs.Single().Delivery, Is.EqualTo("valid-after"));
-        Assert.That(await PendingAsync(redis, stream), Is.Zero);
+        Assert.That(await PendingAsync(Redis, stream), Is.Zero);
     }
 
     [Test]
@@ -217,13 +199,13 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         var handler = new RecordingHandler("issues");
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "d-unknown", eventName: "watch");
-        await EnqueueAsync(redis, stream, "d-known");
+        await EnqueueAsync(Redis, stream, "d-unknown", eventName: "watch");
+        await EnqueueAsync(Redis, stream, "d-known");
 
         await EventuallyAsync(() => handler.Count == 1, "known job ran");
-        await EventuallyAsync(async () => await PendingAsync(redis, stream) == 0, "unknown event acked");
+        await EventuallyAsync(async () => await PendingAsync(Redis, stream) == 0, "unknown event acked");
         await worker.StopAsync(CancellationToken.None);
         Assert.That(await Db.StreamLengthAsync($"{stream}:dead"), Is.Zero);
         Assert.That(handler.Jobs.Single().Delivery, Is.EqualTo("d-known"));
@@ -234,14 +216,14 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "d-twice");
-        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(redis, stream) == 0, "first run done");
+        await EnqueueAsync(Redis, stream, "d-twice");
+        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(Redis, stream) == 0, "first run done");
 
-        var again = await EnqueueAsync(redis, stream, "d-twice");
+        var again = await EnqueueAsync(Redis, stream, "d-twice");
         await EventuallyAsync(async () =>
-            (await Db.StreamGroupInfoAsync(stream)).Single().LastDeliveredId == again && await PendingAsync(redis, stream) == 0,
+            (await Db.StreamGroupInfoAsync(stream)).Single().LastDeliveredId == again && await PendingAsync(Redis, stream) == 0,
             "redelivery read and acked");
         await worker.StopAsync(CancellationToken.None);
 
@@ -256,18 +238,18 @@ public sealed class QueueWorkerTests
         var stream = NewStream();
         var release = new TaskCompletionSource();
         var handler = new RecordingHandler { Behaviour = (_, _) => release.Task };
-        using var first = Worker(redis, Options(stream, "c1", o => o.Concurrency = 1), handlers: handler);
-        using var second = Worker(redis, Options(stream, "c2", o => o.Concurrency = 1), handlers: handler);
+        using var first = Worker(Redis, Options(stream, "c1", o => o.Concurrency = 1), handlers: handler);
+        using var second = Worker(Redis, Options(stream, "c2", o => o.Concurrency = 1), handlers: handler);
         await first.StartAsync(CancellationToken.None);
         await second.StartAsync(CancellationToken.None);
 
-        await EnqueueAsync(redis, stream, "d-dup");
-        await EnqueueAsync(redis, stream, "d-dup");
+        await EnqueueAsync(Redis, stream, "d-dup");
+        await EnqueueAsync(Redis, stream, "d-dup");
         await EventuallyAsync(async () => handler.Count == 1 && await Db.SortedSetLengthAsync($"{stream}:retry") == 1,
             "one runs, the duplicate is deferred");
         release.SetResult();
 
-        await EventuallyAsync(async () => await PendingAsync(redis, stream) == 0
+        await EventuallyAsync(async () => await PendingAsync(Redis, stream) == 0
                                           && await Db.SortedSetLengthAsync($"{stream}:retry") == 0
                                           && (await Db.StreamGroupInfoAsync(stream)).Single().Lag == 0,
             "duplicate came back and was skipped");
@@ -281,18 +263,18 @@ public sealed class QueueWorkerTests
         var stream = NewStream();
         var slow = new TaskCompletionSource();
         var handler = new RecordingHandler { Behaviour = (job, _) => job.Delivery == "slow" ? slow.Task : Task.CompletedTask };
-        using var worker = Worker(redis, Options(stream, configure: o => o.Concurrency = 2), handlers: handler);
+        using var worker = Worker(Redis, Options(stream, configure: o => o.Concurrency = 2), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
 
-        await EnqueueAsync(redis, stream, "slow");
+        await EnqueueAsync(Redis, stream, "slow");
         await EventuallyAsync(() => handler.Count == 1, "slow job started");
         for (var i = 0; i < 5; i++)
         {
-            await EnqueueAsync(redis, stream, $"fast-{i}");
+            await EnqueueAsync(Redis, stream, $"fast-{i}");
         }
 
         await EventuallyAsync(() => handler.Count == 6, "fast jobs ran while the slow one was running");
-        Assert.That(await PendingAsync(redis, stream), Is.EqualTo(1));
+        Assert.That(await PendingAsync(Redis, stream), Is.EqualTo(1));
         slow.SetResult();
         await worker.StopAsync(CancellationToken.None);
     }
@@ -313,8 +295,8 @@ public sealed class QueueWorkerTests
                 Interlocked.Decrement(ref running);
             },
         };
-        using var worker = Worker(redis, Options(stream, configure: o => o.Concurrency = 3), handlers: handler);
-        await Task.WhenAll(Enumerable.Range(0, 30).Select(i => EnqueueAsync(redis, stream, $"bounded-{i}")));
+        using var worker = Worker(Redis, Options(stream, configure: o => o.Concurrency = 3), handlers: handler);
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(i => EnqueueAsync(Redis, stream, $"bounded-{i}")));
         await worker.StartAsync(CancellationToken.None);
 
         await EventuallyAsync(() => handler.Count == 30, "all jobs ran");
@@ -331,7 +313,7 @@ public sealed class QueueWorkerTests
         var workers = new List<QueueWorker>();
         for (var i = 0; i < 3; i++)
         {
-            var connection = await Connect();
+            var connection = await ConnectAsync();
             connections.Add(connection);
             workers.Add(Worker(connection, Options(stream, $"c{i}", o => o.Concurrency = 8), handlers: handler));
         }
@@ -341,8 +323,8 @@ public sealed class QueueWorkerTests
             await worker.StartAsync(CancellationToken.None);
         }
 
-        await Task.WhenAll(Enumerable.Range(0, 1000).Select(i => EnqueueAsync(redis, stream, $"many-{i}")));
-        await EventuallyAsync(async () => handler.Count >= 1000 && await PendingAsync(redis, stream) == 0, "1000 jobs done",
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(i => EnqueueAsync(Redis, stream, $"many-{i}")));
+        await EventuallyAsync(async () => handler.Count >= 1000 && await PendingAsync(Redis, stream) == 0, "1000 jobs done",
             TimeSpan.FromSeconds(30));
         await Task.WhenAll(workers.Select(w => w.StopAsync(CancellationToken.None)));
 
@@ -367,7 +349,7 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0", createStream: true);
-        await EnqueueAsync(redis, stream, "orphan");
+        await EnqueueAsync(Redis, stream, "orphan");
 
         // A consumer that read the entry and died: it never acks and never heartbeats.
         var taken = await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "crashed", ">", 1);
@@ -375,11 +357,11 @@ public sealed class QueueWorkerTests
 
         var handler = new RecordingHandler();
         var claimIdle = TimeSpan.FromSeconds(1);
-        using var worker = Worker(redis, Options(stream, "rescuer", o => o.ClaimIdle = claimIdle), handlers: handler);
+        using var worker = Worker(Redis, Options(stream, "rescuer", o => o.ClaimIdle = claimIdle), handlers: handler);
         var clock = Stopwatch.StartNew();
         await worker.StartAsync(CancellationToken.None);
 
-        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(redis, stream) == 0, "orphan reclaimed and done");
+        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(Redis, stream) == 0, "orphan reclaimed and done");
         await worker.StopAsync(CancellationToken.None);
         Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(claimIdle - TimeSpan.FromMilliseconds(300)), "not before claim idle");
         Assert.That(handler.Jobs.Single().Delivery, Is.EqualTo("orphan"));
@@ -389,7 +371,7 @@ public sealed class QueueWorkerTests
     public async Task A_killed_workers_running_job_is_taken_over_by_another_consumer()
     {
         var stream = NewStream();
-        var doomedConnection = await Connect();
+        var doomedConnection = await ConnectAsync();
         var started = new TaskCompletionSource();
         var doomed = new RecordingHandler
         {
@@ -406,7 +388,7 @@ public sealed class QueueWorkerTests
         });
         var victim = Worker(doomedConnection, options, handlers: doomed);
         await victim.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "survives");
+        await EnqueueAsync(Redis, stream, "survives");
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         // The process "dies": its connections drop mid-job, so it neither acks nor heartbeats any more.
@@ -414,9 +396,9 @@ public sealed class QueueWorkerTests
         victim.Dispose();
 
         var rescuer = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream, "rescuer", o => o.ClaimIdle = TimeSpan.FromSeconds(1)), handlers: rescuer);
+        using var worker = Worker(Redis, Options(stream, "rescuer", o => o.ClaimIdle = TimeSpan.FromSeconds(1)), handlers: rescuer);
         await worker.StartAsync(CancellationToken.None);
-        await EventuallyAsync(async () => rescuer.Count == 1 && await PendingAsync(redis, stream) == 0, "job taken over and done");
+        await EventuallyAsync(async () => rescuer.Count == 1 && await PendingAsync(Redis, stream) == 0, "job taken over and done");
         await worker.StopAsync(CancellationToken.None);
         await victim.StopAsync(CancellationToken.None);
 
@@ -431,14 +413,14 @@ public sealed class QueueWorkerTests
         var longRunning = new RecordingHandler { Behaviour = (_, _) => Task.Delay(TimeSpan.FromSeconds(3.5), CancellationToken.None) };
         var other = new RecordingHandler();
         var claimIdle = TimeSpan.FromSeconds(1);
-        using var owner = Worker(redis, Options(stream, "owner", o => o.ClaimIdle = claimIdle), handlers: longRunning);
-        using var thief = Worker(redis, Options(stream, "thief", o => o.ClaimIdle = claimIdle), handlers: other);
+        using var owner = Worker(Redis, Options(stream, "owner", o => o.ClaimIdle = claimIdle), handlers: longRunning);
+        using var thief = Worker(Redis, Options(stream, "thief", o => o.ClaimIdle = claimIdle), handlers: other);
         await owner.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "long");
+        await EnqueueAsync(Redis, stream, "long");
         await EventuallyAsync(() => longRunning.Count == 1, "owner started the long job");
         await thief.StartAsync(CancellationToken.None);
 
-        await EventuallyAsync(async () => await PendingAsync(redis, stream) == 0, "long job finished", TimeSpan.FromSeconds(10));
+        await EventuallyAsync(async () => await PendingAsync(Redis, stream) == 0, "long job finished", TimeSpan.FromSeconds(10));
         await Task.WhenAll(owner.StopAsync(CancellationToken.None), thief.StopAsync(CancellationToken.None));
         Assert.That(other.Count, Is.Zero, "the other consumer must not take a job whose worker is alive");
         Assert.That(longRunning.Count, Is.EqualTo(1));
@@ -449,13 +431,13 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0", createStream: true);
-        await EnqueueAsync(redis, stream, "mine");
+        await EnqueueAsync(Redis, stream, "mine");
         await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "replica-0", ">", 1);
 
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream, "replica-0", o => o.ClaimIdle = TimeSpan.FromMinutes(5)), handlers: handler);
+        using var worker = Worker(Redis, Options(stream, "replica-0", o => o.ClaimIdle = TimeSpan.FromMinutes(5)), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(redis, stream) == 0, "own pending entry resumed",
+        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(Redis, stream) == 0, "own pending entry resumed",
             TimeSpan.FromSeconds(5));
         await worker.StopAsync(CancellationToken.None);
     }
@@ -465,15 +447,15 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0", createStream: true);
-        var gone = await EnqueueAsync(redis, stream, "gone");
-        await EnqueueAsync(redis, stream, "kept");
+        var gone = await EnqueueAsync(Redis, stream, "gone");
+        await EnqueueAsync(Redis, stream, "kept");
         await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "replica-1", ">", 2);
         await Db.StreamDeleteAsync(stream, [gone]);
 
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream, "replica-1", o => o.ClaimIdle = TimeSpan.FromMinutes(5)), handlers: handler);
+        using var worker = Worker(Redis, Options(stream, "replica-1", o => o.ClaimIdle = TimeSpan.FromMinutes(5)), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(redis, stream) == 0, "both pending entries settled",
+        await EventuallyAsync(async () => handler.Count == 1 && await PendingAsync(Redis, stream) == 0, "both pending entries settled",
             TimeSpan.FromSeconds(5));
         await worker.StopAsync(CancellationToken.None);
         Assert.That(handler.Jobs.Single().Delivery, Is.EqualTo("kept"));
@@ -485,7 +467,7 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0", createStream: true);
-        await EnqueueAsync(redis, stream, "poison");
+        await EnqueueAsync(Redis, stream, "poison");
         await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "crash-0", ">", 1);
         for (var i = 1; i <= 3; i++)
         {
@@ -494,7 +476,7 @@ public sealed class QueueWorkerTests
         }
 
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream, "survivor", o =>
+        using var worker = Worker(Redis, Options(stream, "survivor", o =>
         {
             o.MaxAttempts = 4;
             o.ClaimIdle = TimeSpan.FromMilliseconds(200);
@@ -521,19 +503,19 @@ public sealed class QueueWorkerTests
                 Interlocked.Increment(ref finished);
             },
         };
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
         for (var i = 0; i < 3; i++)
         {
-            await EnqueueAsync(redis, stream, $"drain-{i}");
+            await EnqueueAsync(Redis, stream, $"drain-{i}");
         }
 
         await EventuallyAsync(() => handler.Count == 3, "three jobs running");
         await worker.StopAsync(CancellationToken.None);
         Assert.That(Volatile.Read(ref finished), Is.EqualTo(3), "stop returns after the running jobs finished");
-        Assert.That(await PendingAsync(redis, stream), Is.Zero, "finished jobs are acked during the drain");
+        Assert.That(await PendingAsync(Redis, stream), Is.Zero, "finished jobs are acked during the drain");
 
-        await EnqueueAsync(redis, stream, "after-stop");
+        await EnqueueAsync(Redis, stream, "after-stop");
         await Task.Delay(500);
         Assert.That(handler.Count, Is.EqualTo(3), "a stopped worker reads nothing new");
     }
@@ -543,9 +525,9 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         var handler = new RecordingHandler { Behaviour = (_, token) => Task.Delay(Timeout.Infinite, token) };
-        using var worker = Worker(redis, Options(stream, configure: o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300)), handlers: handler);
+        using var worker = Worker(Redis, Options(stream, configure: o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300)), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "stuck");
+        await EnqueueAsync(Redis, stream, "stuck");
         await EventuallyAsync(() => handler.Count == 1, "job running");
 
         var clock = Stopwatch.StartNew();
@@ -553,7 +535,7 @@ public sealed class QueueWorkerTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)));
         Assert.Multiple(async () =>
         {
-            Assert.That(await PendingAsync(redis, stream), Is.EqualTo(1), "left pending, not acked");
+            Assert.That(await PendingAsync(Redis, stream), Is.EqualTo(1), "left pending, not acked");
             Assert.That(await Db.StreamLengthAsync($"{stream}:dead"), Is.Zero);
             Assert.That(await Db.SortedSetLengthAsync($"{stream}:retry"), Is.Zero);
             Assert.That(await Db.KeyExistsAsync($"{stream}:running:stuck"), Is.False, "its running key is released");
@@ -565,9 +547,9 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         var logger = new ListLogger<QueueWorker>();
-        using var worker = Worker(redis, Options(stream), logger: logger, handlers: new RecordingHandler());
+        using var worker = Worker(Redis, Options(stream), logger: logger, handlers: new RecordingHandler());
         await worker.StartAsync(CancellationToken.None);
-        var id = await new JobProducer(redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-log", Payload);
+        var id = await new JobProducer(Redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-log", Payload);
         await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:done:d-log"), "job done");
         await worker.StopAsync(CancellationToken.None);
 
@@ -583,20 +565,17 @@ public sealed class QueueWorkerTests
     {
         var stream = NewStream();
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream), handlers: handler);
+        using var worker = Worker(Redis, Options(stream), handlers: handler);
         await worker.StartAsync(CancellationToken.None);
-        await EnqueueAsync(redis, stream, "before");
+        await EnqueueAsync(Redis, stream, "before");
         await EventuallyAsync(() => handler.Count == 1, "first job");
 
         await Db.KeyDeleteAsync(stream);
-        await EnqueueAsync(redis, stream, "after");
+        await EnqueueAsync(Redis, stream, "after");
         await EventuallyAsync(() => handler.Count == 2, "job after the stream was deleted", TimeSpan.FromSeconds(10));
         await worker.StopAsync(CancellationToken.None);
         Assert.That((await Db.StreamGroupInfoAsync(stream)).Single().Name, Is.EqualTo(QueueOptions.DefaultGroup));
     }
-
-    private async Task<ConnectionMultiplexer> Connect() =>
-        await ConnectionMultiplexer.ConnectAsync(RedisServiceCollectionExtensions.CreateConnectionOptions(server.Url));
 
     private static void InterlockedMax(ref int target, int value)
     {

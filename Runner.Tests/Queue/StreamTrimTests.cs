@@ -1,31 +1,13 @@
 using Runner.Core.Configuration;
 using Runner.Core.Queue;
-using Runner.Core.Redis;
 using StackExchange.Redis;
 using static Runner.Tests.Queue.QueueTestKit;
 
 namespace Runner.Tests.Queue;
 
-public sealed class StreamTrimTests
+public sealed class StreamTrimTests : RedisTestBase
 {
-    private LocalRedisServer server = null!;
-    private ConnectionMultiplexer redis = null!;
 
-    private IDatabase Db => redis.GetDatabase();
-
-    [OneTimeSetUp]
-    public async Task StartRedis()
-    {
-        server = await LocalRedisServer.StartAsync();
-        redis = await ConnectionMultiplexer.ConnectAsync(server.HostPort);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopRedis()
-    {
-        await redis.DisposeAsync();
-        await server.DisposeAsync();
-    }
 
     [Test]
     public async Task Trimming_never_removes_pending_or_undelivered_entries()
@@ -34,7 +16,7 @@ public sealed class StreamTrimTests
         var ids = new List<string>();
         for (var i = 0; i < 100; i++)
         {
-            ids.Add(await EnqueueAsync(redis, stream, $"t-{i}"));
+            ids.Add(await EnqueueAsync(Redis, stream, $"t-{i}"));
         }
 
         await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0");
@@ -46,7 +28,7 @@ public sealed class StreamTrimTests
         // A second group that has read less holds back trimming too.
         await Db.StreamCreateConsumerGroupAsync(stream, "audit", ids[10]);
 
-        var store = new QueueStore(redis, new QueueKeys(stream, QueueOptions.DefaultGroup));
+        var store = new QueueStore(Redis, new QueueKeys(stream, QueueOptions.DefaultGroup));
         var removed = await store.TrimAsync(retain: 0);
 
         var left = (await Db.StreamRangeAsync(stream)).Select(e => e.Id.ToString()).ToList();
@@ -68,14 +50,14 @@ public sealed class StreamTrimTests
         var stream = NewStream();
         for (var i = 0; i < 50; i++)
         {
-            await EnqueueAsync(redis, stream, $"r-{i}");
+            await EnqueueAsync(Redis, stream, $"r-{i}");
         }
 
         await Db.StreamCreateConsumerGroupAsync(stream, QueueOptions.DefaultGroup, "0");
         var delivered = await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "c", ">", 50);
         await Db.StreamAcknowledgeAsync(stream, QueueOptions.DefaultGroup, [.. delivered.Select(e => e.Id)]);
 
-        var store = new QueueStore(redis, new QueueKeys(stream, QueueOptions.DefaultGroup));
+        var store = new QueueStore(Redis, new QueueKeys(stream, QueueOptions.DefaultGroup));
         Assert.That(await store.TrimAsync(retain: 20), Is.EqualTo(30));
         Assert.That(await Db.StreamLengthAsync(stream), Is.EqualTo(20));
         Assert.That(await store.TrimAsync(retain: 20), Is.Zero);
@@ -85,8 +67,8 @@ public sealed class StreamTrimTests
     public async Task Trimming_a_stream_without_a_group_removes_nothing()
     {
         var stream = NewStream();
-        await EnqueueAsync(redis, stream, "lonely");
-        var store = new QueueStore(redis, new QueueKeys(stream, QueueOptions.DefaultGroup));
+        await EnqueueAsync(Redis, stream, "lonely");
+        var store = new QueueStore(Redis, new QueueKeys(stream, QueueOptions.DefaultGroup));
         Assert.That(await store.TrimAsync(retain: 0), Is.Zero);
         Assert.That(await Db.StreamLengthAsync(stream), Is.EqualTo(1));
     }
@@ -96,7 +78,7 @@ public sealed class StreamTrimTests
     {
         var stream = NewStream();
         var handler = new RecordingHandler();
-        using var worker = Worker(redis, Options(stream, configure: o =>
+        using var worker = Worker(Redis, Options(stream, configure: o =>
         {
             o.StreamRetain = 5;
             o.TrimInterval = TimeSpan.FromMilliseconds(200);
@@ -104,7 +86,7 @@ public sealed class StreamTrimTests
         await worker.StartAsync(CancellationToken.None);
         for (var i = 0; i < 30; i++)
         {
-            await EnqueueAsync(redis, stream, $"w-{i}");
+            await EnqueueAsync(Redis, stream, $"w-{i}");
         }
 
         await EventuallyAsync(async () => handler.Count == 30 && await Db.StreamLengthAsync(stream) == 5, "history trimmed to 5");
