@@ -57,7 +57,7 @@ internal sealed class JobExecutor
         {
             logger.LogWarning("Entry {StreamId} moved to the dead-letter stream: {Error}", streamId, parsed.Error);
             await PersistAsync(() => store.DeadLetterAsync(entry, parsed.Error!, 0, options.Consumer, null, held.Token, Now), abort);
-            metrics.JobsDead.Add(1, new KeyValuePair<string, object?>("reason", "malformed"));
+            metrics.JobsDead.Add(1, new KeyValuePair<string, object?>("event", "malformed"));
             return;
         }
 

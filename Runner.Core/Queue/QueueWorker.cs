@@ -148,15 +148,16 @@ public sealed class QueueWorker : BackgroundService
                     started += Start(delivered) ? 1 : 0;
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: whatever the read was doing no longer matters; the drain must still run.
                 return;
             }
             catch (RedisServerException exception) when (IsMissingGroup(exception))
             {
                 await RecreateGroupAsync(stoppingToken);
             }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception exception)
             {
                 failures++;
                 ReportFailure(exception, "reading the stream");
