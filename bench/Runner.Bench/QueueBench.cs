@@ -33,10 +33,11 @@ internal sealed class QueueBench(QueueBenchSettings settings)
         var (p50, p99) = await PickUpLatencyAsync(redis);
         rows.Add(($"pick-up latency p50 (idle worker, {settings.Samples} jobs)", $"{p50.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture)} ms"));
         rows.Add(($"pick-up latency p99 (idle worker, {settings.Samples} jobs)", $"{p99.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture)} ms"));
-        var idle = await IdleCommandsPerSecondAsync(redis, server);
+        var (idle, breakdown) = await IdleCommandsPerSecondAsync(redis, server);
         rows.Add(($"Redis commands/s, idle worker ({settings.IdleSeconds} s, default settings)", idle.ToString("0.00", CultureInfo.InvariantCulture)));
 
         Print(rows, await RedisVersionAsync(redis));
+        Console.WriteLine($"idle commands by name: {breakdown}");
     }
 
     private async Task<double> ThroughputAsync(ConnectionMultiplexer redis, int concurrency)
@@ -92,7 +93,7 @@ internal sealed class QueueBench(QueueBenchSettings settings)
     }
 
     /// <summary>Counts every command Redis executed (INFO commandstats) while a default-configured worker sat idle.</summary>
-    private async Task<double> IdleCommandsPerSecondAsync(ConnectionMultiplexer redis, LocalRedisServer server)
+    private async Task<(double PerSecond, string Breakdown)> IdleCommandsPerSecondAsync(ConnectionMultiplexer redis, LocalRedisServer server)
     {
         var stream = $"bench:idle:{Guid.NewGuid():N}";
         await using var workerConnection = await ConnectionMultiplexer.ConnectAsync(RedisServiceCollectionExtensions.CreateConnectionOptions(server.Url));
@@ -107,9 +108,15 @@ internal sealed class QueueBench(QueueBenchSettings settings)
         var after = await CommandCountsAsync(redis);
         await worker.StopAsync(CancellationToken.None);
 
-        // The two INFO calls of this measurement are not the worker's; everything else on this server is.
-        var commands = after.Total - before.Total - (after.Info - before.Info);
-        return commands / (double)settings.IdleSeconds;
+        // The INFO calls of this measurement are not the worker's; everything else on this server is.
+        var deltas = after
+            .Where(c => c.Key != "info")
+            .Select(c => (Name: c.Key, Calls: c.Value - before.GetValueOrDefault(c.Key)))
+            .Where(c => c.Calls > 0)
+            .OrderByDescending(c => c.Calls)
+            .ToList();
+        var breakdown = string.Join(", ", deltas.Select(c => $"{c.Name} {c.Calls}"));
+        return (deltas.Sum(c => c.Calls) / (double)settings.IdleSeconds, breakdown.Length == 0 ? "none" : breakdown);
     }
 
     private static QueueWorker Worker(ConnectionMultiplexer redis, string stream, int concurrency, IJobHandler handler)
@@ -118,30 +125,23 @@ internal sealed class QueueBench(QueueBenchSettings settings)
         return new QueueWorker(redis, Options.Create(options), [handler], TimeProvider.System, NullLogger<QueueWorker>.Instance);
     }
 
-    private static async Task<(long Total, long Info)> CommandCountsAsync(ConnectionMultiplexer redis)
+    /// <summary>Calls per command from INFO commandstats (commands run inside scripts count too).</summary>
+    private static async Task<Dictionary<string, long>> CommandCountsAsync(ConnectionMultiplexer redis)
     {
         var info = (string?)await redis.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? string.Empty;
-        long total = 0;
-        long infoCalls = 0;
+        var calls = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in info.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             // cmdstat_xreadgroup:calls=12,usec=...
-            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal))
+            if (line.StartsWith("cmdstat_", StringComparison.Ordinal))
             {
-                continue;
-            }
-
-            var name = line[8..line.IndexOf(':', StringComparison.Ordinal)];
-            var callsStart = line.IndexOf("calls=", StringComparison.Ordinal) + 6;
-            var calls = long.Parse(line[callsStart..line.IndexOf(',', callsStart)], CultureInfo.InvariantCulture);
-            total += calls;
-            if (name == "info")
-            {
-                infoCalls = calls;
+                var callsStart = line.IndexOf("calls=", StringComparison.Ordinal) + 6;
+                calls[line[8..line.IndexOf(':', StringComparison.Ordinal)]] =
+                    long.Parse(line[callsStart..line.IndexOf(',', callsStart)], CultureInfo.InvariantCulture);
             }
         }
 
-        return (total, infoCalls);
+        return calls;
     }
 
     private static async Task<string> RedisVersionAsync(ConnectionMultiplexer redis)
