@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using Runner.Core.Redis;
 using Runner.Hosting;
@@ -142,6 +145,14 @@ internal static class QueueCommands
     {
         var builder = createBuilder();
         builder.Services.AddRunnerRedis(builder.Configuration).AddRunnerQueue(builder.Configuration);
+
+        // One connect attempt instead of the worker's three: an operator waiting on a verb wants the answer quickly.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IConnectionMultiplexer>(services =>
+        {
+            var options = RedisServiceCollectionExtensions.CreateConnectionOptions(services.GetRequiredService<IOptions<RedisOptions>>().Value.Url);
+            options.ConnectRetry = 1;
+            return ConnectionMultiplexer.Connect(options);
+        }));
         using var host = builder.Build();
         if (!RunnerHost.TryValidateConfiguration(host.Services, out var error))
         {
@@ -150,6 +161,14 @@ internal static class QueueCommands
 
         try
         {
+            // The connection does not abort when Redis is down (the worker wants that); a one-shot verb says so at once.
+            var redis = host.Services.GetRequiredService<IConnectionMultiplexer>();
+            if (!redis.IsConnected)
+            {
+                var endpoints = string.Join(", ", redis.GetEndPoints().Select(e => e.ToString()));
+                return Fail(parse, ExitCodes.Failure, $"{verb}: cannot connect to Redis at {endpoints} (check REDIS_URL)");
+            }
+
             return await action(host.Services.GetRequiredService<QueueAdmin>(), parse.InvocationConfiguration.Output);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
