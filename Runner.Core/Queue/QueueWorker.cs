@@ -26,8 +26,8 @@ public sealed class QueueWorker : BackgroundService
     private readonly RetryWakeup retryWakeup;
     private readonly BlockingReader reader;
     private readonly JobExecutor executor;
+    private readonly QueueHousekeeping housekeeping;
     private readonly CancellationTokenSource abort = new();
-    private readonly HashSet<string> reportedLost = new(StringComparer.Ordinal);
 
     private string autoClaimCursor = "0-0";
     private string? lastReadId;
@@ -47,6 +47,7 @@ public sealed class QueueWorker : BackgroundService
         retryWakeup = new RetryWakeup(timeProvider);
         reader = new BlockingReader(redis.Configuration, keys, this.options.Consumer, this.options.ReadBlock);
         executor = new JobExecutor(store, this.options, MapHandlers(handlers), timeProvider, logger, this.metrics, outage, retryWakeup.Signal);
+        housekeeping = new QueueHousekeeping(store, this.options, inFlight, retryWakeup, outage, timeProvider, logger);
     }
 
     /// <summary>Entries this process holds right now (read, running or waiting for Redis to take their outcome).</summary>
@@ -64,9 +65,9 @@ public sealed class QueueWorker : BackgroundService
         using var loops = new CancellationTokenSource();
         var background = new[]
         {
-            Task.Run(() => RunLoopAsync(HeartbeatAsync, SleepAsync, options.HeartbeatInterval, loops.Token), CancellationToken.None),
-            Task.Run(() => RunLoopAsync(MoveRetriesAsync, retryWakeup.SleepAsync, TimeSpan.Zero, stoppingToken), CancellationToken.None),
-            Task.Run(() => RunLoopAsync(TrimAsync, SleepAsync, options.TrimInterval, stoppingToken), CancellationToken.None),
+            Task.Run(() => housekeeping.RunHeartbeatsAsync(loops.Token), CancellationToken.None),
+            Task.Run(() => housekeeping.RunRetryMoverAsync(stoppingToken), CancellationToken.None),
+            Task.Run(() => housekeeping.RunTrimmerAsync(stoppingToken), CancellationToken.None),
         };
 
         await ReadLoopAsync(stoppingToken);
@@ -160,7 +161,7 @@ public sealed class QueueWorker : BackgroundService
             catch (Exception exception)
             {
                 failures++;
-                ReportFailure(exception, "reading the stream");
+                outage.Report(exception, "reading the stream");
                 await DelayAsync(RedisOutage.Backoff(failures), stoppingToken);
             }
             finally
@@ -227,77 +228,6 @@ public sealed class QueueWorker : BackgroundService
         }
     }
 
-    private async Task<TimeSpan> HeartbeatAsync()
-    {
-        var held = inFlight.Snapshot();
-        reportedLost.RemoveWhere(id => !inFlight.Contains(id));
-        if (held.Count > 0)
-        {
-            foreach (var id in await store.HeartbeatAsync(held, options.Consumer, options.ClaimIdle))
-            {
-                if (inFlight.Contains(id) && reportedLost.Add(id))
-                {
-                    logger.LogWarning("Entry {StreamId} is no longer pending for {Consumer}: another consumer may have claimed or acknowledged it",
-                        id, options.Consumer);
-                }
-            }
-        }
-
-        return options.HeartbeatInterval;
-    }
-
-    private async Task<TimeSpan> MoveRetriesAsync()
-    {
-        var now = timeProvider.GetUtcNow();
-        var (moved, nextDue) = await store.MoveDueRetriesAsync(now);
-        if (moved > 0)
-        {
-            logger.LogDebug("Moved {Count} due retries back onto {Stream}", moved, options.Stream);
-            return TimeSpan.Zero;
-        }
-
-        var wait = options.RetryPollInterval;
-        return nextDue is { } due && due - now < wait ? due - now : wait;
-    }
-
-    private async Task<TimeSpan> TrimAsync()
-    {
-        var removed = await store.TrimAsync(options.StreamRetain);
-        if (removed > 0)
-        {
-            logger.LogDebug("Trimmed {Count} acknowledged entries from {Stream}", removed, options.Stream);
-        }
-
-        return options.TrimInterval;
-    }
-
-    /// <summary>Runs one periodic step after another; Redis failures are logged once and retried with backoff.</summary>
-    private async Task RunLoopAsync(Func<Task<TimeSpan>> step, Func<TimeSpan, CancellationToken, Task> sleep, TimeSpan firstDelay,
-        CancellationToken cancellationToken)
-    {
-        var delay = firstDelay;
-        for (var failures = 0; !cancellationToken.IsCancellationRequested;)
-        {
-            try
-            {
-                await sleep(delay, cancellationToken);
-                delay = await step();
-                outage.Succeeded();
-                failures = 0;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                failures++;
-                ReportFailure(exception, step.Method.Name);
-                delay = RedisOutage.Backoff(failures);
-            }
-        }
-    }
-
     private async Task<bool> RetryUntilDoneAsync(Func<Task> action, CancellationToken cancellationToken)
     {
         for (var failures = 1; !cancellationToken.IsCancellationRequested; failures++)
@@ -310,7 +240,7 @@ public sealed class QueueWorker : BackgroundService
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
-                ReportFailure(exception, "creating the consumer group");
+                outage.Report(exception, "creating the consumer group");
                 await DelayAsync(RedisOutage.Backoff(failures), cancellationToken);
             }
         }
@@ -331,18 +261,6 @@ public sealed class QueueWorker : BackgroundService
         }
     }
 
-    private void ReportFailure(Exception exception, string activity)
-    {
-        if (RedisOutage.IsUnavailable(exception))
-        {
-            outage.Failed(exception);
-        }
-        else
-        {
-            logger.LogError(exception, "Queue worker failed while {Activity}; retrying", activity);
-        }
-    }
-
     private void LogReclaimed(IReadOnlyList<Delivered> batch)
     {
         foreach (var delivered in batch.Where(d => !inFlight.Contains(d.Entry.Id.ToString())))
@@ -351,9 +269,6 @@ public sealed class QueueWorker : BackgroundService
                 delivered.Entry.Id.ToString(), options.ClaimIdle.TotalSeconds, delivered.Deliveries);
         }
     }
-
-    private Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken) =>
-        delay > TimeSpan.Zero ? Task.Delay(delay, timeProvider, cancellationToken) : Task.CompletedTask;
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

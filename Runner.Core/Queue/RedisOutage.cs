@@ -58,6 +58,19 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
             exception.GetType().Name + ": " + exception.Message);
     }
 
+    /// <summary>An outage is logged once; any other failure is logged as an error each time (it is a bug or a misconfiguration).</summary>
+    public void Report(Exception exception, string activity)
+    {
+        if (IsUnavailable(exception))
+        {
+            Failed(exception);
+        }
+        else
+        {
+            logger.LogError(exception, "Queue worker failed while {Activity}; retrying", activity);
+        }
+    }
+
     public void Succeeded()
     {
         DateTimeOffset started;
