@@ -420,6 +420,12 @@ public sealed class QueueWorkerTests : RedisTestBase
         await EventuallyAsync(() => longRunning.Count == 1, "owner started the long job");
         await thief.StartAsync(CancellationToken.None);
 
+        await Task.Delay(TimeSpan.FromSeconds(2.5), CancellationToken.None);
+        var pending = (await Db.StreamPendingMessagesAsync(stream, QueueOptions.DefaultGroup, 10, RedisValue.Null)).Single();
+        Assert.That(pending.ConsumerName.ToString(), Is.EqualTo("owner"), "the heartbeat keeps the entry with its worker");
+        Assert.That(pending.DeliveryCount, Is.EqualTo(1), "never reclaimed");
+        Assert.That(pending.IdleTimeInMilliseconds, Is.LessThan(claimIdle.TotalMilliseconds));
+
         await EventuallyAsync(async () => await PendingAsync(Redis, stream) == 0, "long job finished", TimeSpan.FromSeconds(10));
         await Task.WhenAll(owner.StopAsync(CancellationToken.None), thief.StopAsync(CancellationToken.None));
         Assert.That(other.Count, Is.Zero, "the other consumer must not take a job whose worker is alive");
