@@ -209,8 +209,22 @@ public sealed class QueueCommandsTests : RedisTestBase
     [TestCase("enqueue")]
     [TestCase("dead", "replay", "a", "b")]
     [TestCase("status", "--bogus")]
-    public async Task Command_line_mistakes_exit_with_2(params string[] arguments) =>
-        Assert.That(await RunnerCli.InvokeAsync(arguments), Is.EqualTo(2));
+    public async Task Command_line_mistakes_exit_with_2(params string[] arguments)
+    {
+        var original = Console.Error;
+        using var error = new StringWriter();
+        Console.SetError(error);
+        try
+        {
+            Assert.That(await RunnerCli.InvokeAsync(arguments), Is.EqualTo(2));
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        Assert.That(error.ToString(), Does.StartWith("runner: ").And.Contain("(see --help)"));
+    }
 
     private Task<(int Code, string Output, string Error)> RunAsync(params string[] arguments) => RunWithAsync([], arguments);
 
