@@ -433,6 +433,28 @@ public sealed class QueueWorkerTests : RedisTestBase
     }
 
     [Test]
+    public async Task The_heartbeat_keeps_the_running_key_and_takes_it_again_if_it_expired()
+    {
+        var stream = NewStream();
+        var release = new TaskCompletionSource();
+        var handler = new RecordingHandler { Behaviour = (_, _) => release.Task };
+        using var worker = Worker(Redis, Options(stream, "holder", o => o.ClaimIdle = TimeSpan.FromMilliseconds(600)), handlers: handler);
+        await worker.StartAsync(CancellationToken.None);
+        var id = await EnqueueAsync(Redis, stream, "held");
+        await EventuallyAsync(() => handler.Count == 1, "job running");
+
+        await Task.Delay(1_000, CancellationToken.None);
+        Assert.That((string?)await Db.StringGetAsync($"{stream}:running:held"), Is.EqualTo($"holder|{id}"), "extended past its first lease");
+
+        // As if it had expired while Redis was unreachable.
+        await Db.KeyDeleteAsync($"{stream}:running:held");
+        await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:running:held"), "running key taken again");
+        release.SetResult();
+        await EventuallyAsync(async () => !await Db.KeyExistsAsync($"{stream}:running:held"), "running key released at the end");
+        await worker.StopAsync(CancellationToken.None);
+    }
+
+    [Test]
     public async Task A_restarted_replica_resumes_its_own_pending_entries_at_once()
     {
         var stream = NewStream();
