@@ -8,6 +8,13 @@ public sealed class QueueOptions
     public const string DefaultStream = "runner:jobs";
     public const string DefaultGroup = "runner";
 
+    public const string ClaimIdleVariable = "RUNNER_CLAIM_IDLE";
+    public const string ShutdownTimeoutVariable = "RUNNER_SHUTDOWN_TIMEOUT";
+    public const string ReadBlockVariable = "RUNNER_READ_BLOCK";
+    public const string RetryBaseDelayVariable = "RUNNER_RETRY_BASE_DELAY";
+    public const string RetryMaxDelayVariable = "RUNNER_RETRY_MAX_DELAY";
+    public const string IdempotencyWindowVariable = "RUNNER_IDEMPOTENCY_TTL";
+
     [ConfigurationKeyName("RUNNER_STREAM")]
     public string Stream { get; set; } = DefaultStream;
 
@@ -24,11 +31,39 @@ public sealed class QueueOptions
     [ConfigurationKeyName("RUNNER_MAX_ATTEMPTS")]
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary><c>RUNNER_STREAM_RETAIN</c>: how many of the newest entries trimming keeps, acknowledged or not.</summary>
+    [ConfigurationKeyName("RUNNER_STREAM_RETAIN")]
+    public int StreamRetain { get; set; } = 10_000;
+
     /// <summary><c>RUNNER_CLAIM_IDLE</c>: how long a pending entry of a silent consumer waits before another takes it.</summary>
     public TimeSpan ClaimIdle { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary><c>RUNNER_SHUTDOWN_TIMEOUT</c>: how long in-flight jobs may finish after SIGTERM.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
+    /// <summary><c>RUNNER_READ_BLOCK</c>: how long one blocking XREADGROUP waits for a new entry on an idle stream.</summary>
+    public TimeSpan ReadBlock { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>RUNNER_RETRY_BASE_DELAY</c>: the backoff before the second attempt; it doubles for every later one.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>RUNNER_RETRY_MAX_DELAY</c>: the cap of the exponential backoff (a longer Retry-After still wins).</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary><c>RUNNER_IDEMPOTENCY_TTL</c>: how long a completed delivery is remembered and skipped if it comes again.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often acknowledged history is trimmed.</summary>
+    public TimeSpan TrimInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the retry schedule is checked when this process scheduled nothing sooner.</summary>
+    public TimeSpan RetryPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     public string DeadLetterStream => $"{Stream}:dead";
+
+    /// <summary>A running job re-claims its entry this often, well below <see cref="ClaimIdle"/>, so no other replica takes it.</summary>
+    public TimeSpan HeartbeatInterval => ClaimIdle / 3;
+
+    /// <summary>How often pending entries of silent consumers are looked for.</summary>
+    public TimeSpan ReclaimInterval => TimeSpan.FromTicks(Math.Clamp(ClaimIdle.Ticks / 2, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 30));
 }

@@ -7,13 +7,18 @@ namespace Runner.Core.Redis;
 
 /// <summary>
 /// A throw-away <c>redis-server</c> on a free loopback port, for the sandbox, the local run script and the
-/// tests. Persistence is off; the process is killed on dispose.
+/// tests. Persistence is off unless asked for; the process is killed on dispose.
 /// </summary>
 public sealed class LocalRedisServer : IAsyncDisposable
 {
+    private readonly string? dataDirectory;
     private Process? process;
 
-    private LocalRedisServer(int port) => Port = port;
+    private LocalRedisServer(int port, string? dataDirectory = null)
+    {
+        Port = port;
+        this.dataDirectory = dataDirectory;
+    }
 
     public int Port { get; }
 
@@ -24,6 +29,18 @@ public sealed class LocalRedisServer : IAsyncDisposable
     public static async Task<LocalRedisServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var server = new LocalRedisServer(FreeLoopbackPort());
+        await server.StartProcessAsync(cancellationToken);
+        return server;
+    }
+
+    /// <summary>
+    /// Starts a server that keeps an append-only file (fsync on every write) in a temporary directory, so a
+    /// <see cref="KillAsync"/> + <see cref="RestartAsync"/> comes back with the data, as production Redis with AOF does.
+    /// </summary>
+    public static async Task<LocalRedisServer> StartPersistentAsync(CancellationToken cancellationToken = default)
+    {
+        var directory = Directory.CreateTempSubdirectory("runner-redis-").FullName;
+        var server = new LocalRedisServer(FreeLoopbackPort(), directory);
         await server.StartProcessAsync(cancellationToken);
         return server;
     }
@@ -44,7 +61,14 @@ public sealed class LocalRedisServer : IAsyncDisposable
         process = null;
     }
 
-    public async ValueTask DisposeAsync() => await KillAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        if (dataDirectory is not null)
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
 
     private async Task StartProcessAsync(CancellationToken cancellationToken)
     {
@@ -54,11 +78,14 @@ public sealed class LocalRedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        string[] persistence = dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDirectory];
         foreach (var argument in new[]
                  {
                      "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                     "--save", string.Empty, "--appendonly", "no", "--protected-mode", "yes",
-                 })
+                     "--save", string.Empty, "--protected-mode", "yes",
+                 }.Concat(persistence))
         {
             startInfo.ArgumentList.Add(argument);
         }

@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Runner.Core.Configuration;
+using Runner.Core.Diagnostics;
+using StackExchange.Redis;
+
+namespace Runner.Core.Queue;
+
+/// <summary>
+/// Takes one entry from read to its end state: acked after its handler succeeded, scheduled for a retry, moved to
+/// the dead-letter stream, skipped as a duplicate, or left pending when shutdown cut it short.
+/// </summary>
+internal sealed class JobExecutor
+{
+    private const int MaxErrorLength = 2_000;
+
+    private readonly QueueStore store;
+    private readonly QueueOptions options;
+    private readonly IReadOnlyDictionary<string, IJobHandler> handlers;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly RunnerMetrics metrics;
+    private readonly RedisOutage outage;
+    private readonly RetryPolicy retryPolicy;
+    private readonly Action<DateTimeOffset> retryScheduled;
+
+    public JobExecutor(QueueStore store, QueueOptions options, IReadOnlyDictionary<string, IJobHandler> handlers,
+        TimeProvider timeProvider, ILogger logger, RunnerMetrics metrics, RedisOutage outage, Action<DateTimeOffset> retryScheduled)
+    {
+        this.store = store;
+        this.options = options;
+        this.handlers = handlers;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+        this.metrics = metrics;
+        this.outage = outage;
+        this.retryScheduled = retryScheduled;
+        retryPolicy = new RetryPolicy(options);
+    }
+
+    /// <param name="delivered">The entry and its delivery count.</param>
+    /// <param name="held">This process's record of the entry (heartbeats read it).</param>
+    /// <param name="abort">Cancelled when the shutdown drain time is over: the job is then left pending.</param>
+    public async Task RunAsync(Delivered delivered, InFlightJob held, CancellationToken abort)
+    {
+        var entry = delivered.Entry;
+        var streamId = held.StreamId;
+        if (entry.Values.Length == 0)
+        {
+            // The entry was deleted from the stream while pending (XDEL/trim by someone else): nothing to run.
+            await PersistAsync(() => store.AckAsync(streamId), abort);
+            return;
+        }
+
+        var parsed = JobParser.Parse(entry);
+        if (parsed.Job is not { } job)
+        {
+            logger.LogWarning("Entry {StreamId} moved to the dead-letter stream: {Error}", streamId, parsed.Error);
+            await PersistAsync(() => store.DeadLetterAsync(entry, parsed.Error!, 0, options.Consumer, null, held.Token, Now), abort);
+            metrics.JobsDead.Add(1, new KeyValuePair<string, object?>("event", "malformed"));
+            return;
+        }
+
+        var repository = parsed.Repository ?? "-";
+        if (!handlers.TryGetValue(job.Event, out var handler))
+        {
+            logger.LogDebug("Entry {StreamId} has event {Event} that no handler takes; acknowledged", streamId, job.Event);
+            await PersistAsync(() => store.AckAsync(streamId), abort);
+            return;
+        }
+
+        if (delivered.Deliveries > options.MaxAttempts)
+        {
+            var error = $"delivered {delivered.Deliveries} times without finishing: the consumers that took it stopped while running it";
+            LogFinished(job, repository, "dead-lettered", TimeSpan.Zero, error, LogLevel.Error);
+            await PersistAsync(() => store.DeadLetterAsync(entry, error, job.Attempt, options.Consumer, job.Delivery, held.Token, Now), abort);
+            metrics.JobsDead.Add(1, new KeyValuePair<string, object?>("event", job.Event));
+            return;
+        }
+
+        var begin = await PersistAsync(() => store.TryBeginAsync(job.Delivery, held.Token, options.ClaimIdle), abort);
+        if (begin == BeginResult.AlreadyDone)
+        {
+            LogFinished(job, repository, "skipped: delivery already completed", TimeSpan.Zero, null, LogLevel.Information);
+            await PersistAsync(() => store.AckAsync(streamId), abort);
+            return;
+        }
+
+        if (begin == BeginResult.RunningElsewhere)
+        {
+            // Same delivery running under another entry: look again later; by then it is done (skip) or free (run).
+            var due = Now + DeferDelay();
+            LogFinished(job, repository, "deferred: the same delivery is running elsewhere", TimeSpan.Zero, null, LogLevel.Information);
+            await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt, due, null, held.Token, string.Empty, Now), abort);
+            retryScheduled(due);
+            return;
+        }
+
+        held.Delivery = job.Delivery;
+        metrics.QueueLag.Record(Math.Max(0, (Now - (EntryTime(streamId) ?? Now)).TotalSeconds), new KeyValuePair<string, object?>("event", job.Event));
+        await RunHandlerAsync(entry, job, repository, handler, held, abort);
+    }
+
+    private async Task RunHandlerAsync(StreamEntry entry, Job job, string repository, IJobHandler handler, InFlightJob held, CancellationToken abort)
+    {
+        logger.LogInformation("Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} started",
+            job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
+        var started = Stopwatch.GetTimestamp();
+        Exception? failure = null;
+        try
+        {
+            await handler.HandleAsync(job, abort);
+        }
+        catch (Exception) when (abort.IsCancellationRequested)
+        {
+            await LeaveAsync(job, repository, held, Stopwatch.GetElapsedTime(started));
+            return;
+        }
+        catch (Exception exception)
+        {
+            failure = exception;
+        }
+
+        var duration = Stopwatch.GetElapsedTime(started);
+        var tags = new KeyValuePair<string, object?>("event", job.Event);
+        metrics.JobDuration.Record(duration.TotalSeconds, tags);
+        if (failure is null)
+        {
+            LogFinished(job, repository, "succeeded", duration, null, LogLevel.Information);
+            await PersistAsync(() => store.CompleteAsync(job.StreamId, job.Delivery, held.Token, options.IdempotencyWindow, Now), abort);
+            metrics.JobsProcessed.Add(1, tags);
+            return;
+        }
+
+        var error = Describe(failure);
+        if (failure is PermanentJobException || job.Attempt >= options.MaxAttempts)
+        {
+            var why = failure is PermanentJobException ? "dead-lettered (permanent failure)" : $"dead-lettered after {job.Attempt} attempts";
+            LogFinished(job, repository, why, duration, error, LogLevel.Error);
+            await PersistAsync(() => store.DeadLetterAsync(entry, error, job.Attempt, options.Consumer, job.Delivery, held.Token, Now), abort);
+            metrics.JobsDead.Add(1, tags);
+            return;
+        }
+
+        var delay = retryPolicy.Delay(job.Attempt, (failure as TransientJobException)?.RetryAfter, Random.Shared.NextDouble());
+        var due = Now + delay;
+        LogFinished(job, repository, $"failed (retry {job.Attempt + 1} due in {delay.TotalSeconds:0.#} s)", duration, error, LogLevel.Warning);
+        await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
+        metrics.JobsFailed.Add(1, tags);
+        retryScheduled(due);
+    }
+
+    /// <summary>Shutdown ran out of time: the entry stays pending (no ack) and another replica reclaims it.</summary>
+    private async Task LeaveAsync(Job job, string repository, InFlightJob held, TimeSpan duration)
+    {
+        LogFinished(job, repository, "left pending for another replica (shutdown timeout)", duration, null, LogLevel.Warning);
+        try
+        {
+            await store.ReleaseAsync(job.Delivery, held.Token);
+        }
+        catch (Exception exception) when (exception is RedisException or ObjectDisposedException)
+        {
+            // The running key expires on its own within RUNNER_CLAIM_IDLE.
+        }
+    }
+
+    /// <summary>
+    /// Runs a Redis write until it succeeds: the outcome of a finished handler must not be dropped because Redis is
+    /// down. Gives up only when shutdown's drain time is over (the entry then stays pending).
+    /// </summary>
+    private async Task<T> PersistAsync<T>(Func<Task<T>> write, CancellationToken abort)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                var result = await write();
+                outage.Succeeded();
+                return result;
+            }
+            catch (Exception exception) when (RedisOutage.IsUnavailable(exception) && !abort.IsCancellationRequested)
+            {
+                outage.Failed(exception);
+                await Task.Delay(RedisOutage.Backoff(failures), timeProvider, abort);
+            }
+        }
+    }
+
+    private Task<bool> PersistAsync(Func<Task> write, CancellationToken abort) =>
+        PersistAsync(async () =>
+        {
+            await write();
+            return true;
+        }, abort);
+
+    private void LogFinished(Job job, string repository, string outcome, TimeSpan duration, string? error, LogLevel level)
+    {
+        if (error is null)
+        {
+            logger.Log(level, "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms",
+                job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds);
+        }
+        else
+        {
+            logger.Log(level, "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms: {Error}",
+                job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds, error);
+        }
+    }
+
+    private TimeSpan DeferDelay()
+    {
+        var ceiling = TimeSpan.FromTicks(Math.Clamp(options.RetryBaseDelay.Ticks, TimeSpan.TicksPerMillisecond * 100, options.ClaimIdle.Ticks));
+        return ceiling * (0.5 + Random.Shared.NextDouble() * 0.5);
+    }
+
+    private DateTimeOffset Now => timeProvider.GetUtcNow();
+
+    /// <summary>When Redis added the entry: its id starts with the server's Unix milliseconds.</summary>
+    private static DateTimeOffset? EntryTime(string streamId)
+    {
+        var dash = streamId.IndexOf('-', StringComparison.Ordinal);
+        return long.TryParse(dash < 0 ? streamId : streamId[..dash], System.Globalization.CultureInfo.InvariantCulture, out var ms)
+               && ms is > 0 and < 253_402_300_800_000
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+    }
+
+    private static string Describe(Exception exception)
+    {
+        var text = $"{exception.GetType().Name}: {exception.Message}";
+        return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
+    }
+}

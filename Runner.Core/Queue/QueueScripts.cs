@@ -1,0 +1,173 @@
+namespace Runner.Core.Queue;
+
+/// <summary>
+/// The Lua scripts that make each state change of a job atomic. Scripts that finish an entry only act when their
+/// XACK removed it from the pending list, so a script re-sent after a lost reply (Redis outage) changes nothing twice.
+/// </summary>
+internal static class QueueScripts
+{
+    /// <summary>KEYS: done, running. ARGV: token, lease ms. Returns done, busy or ok (the running key is now ours).</summary>
+    public const string Begin = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 'done' end
+        local holder = redis.call('GET', KEYS[2])
+        if holder and holder ~= ARGV[1] then return 'busy' end
+        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+        return 'ok'
+        """;
+
+    /// <summary>KEYS: stream, done, running, stats. ARGV: group, id, done ttl ms, token. Marks done before the ack.</summary>
+    public const string Complete = """
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
+        if acked == 1 then
+          redis.call('HINCRBY', KEYS[4], 'processed', 1)
+          redis.call('EXPIRE', KEYS[4], 7200)
+        end
+        return acked
+        """;
+
+    /// <summary>
+    /// KEYS: stream, retry, running, stats. ARGV: group, id, due ms, member, token, stats field ('' for none).
+    /// Acks the entry and schedules its copy (carrying the next attempt) on the retry sorted set.
+    /// </summary>
+    public const string Schedule = """
+        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        if acked == 1 then
+          redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+          if ARGV[6] ~= '' then
+            redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
+            redis.call('EXPIRE', KEYS[4], 7200)
+          end
+        end
+        if ARGV[5] ~= '' and redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
+        return acked
+        """;
+
+    /// <summary>KEYS: stream, dead, running, stats. ARGV: group, id, token, then the dead entry's field/value pairs.</summary>
+    public const string DeadLetter = """
+        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        if acked == 1 then
+          redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
+          redis.call('HINCRBY', KEYS[4], 'dead', 1)
+          redis.call('EXPIRE', KEYS[4], 7200)
+        end
+        if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+        return acked
+        """;
+
+    /// <summary>KEYS: running. ARGV: token. Lets go of a delivery this process will not finish (shutdown).</summary>
+    public const string Release = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
+    /// <summary>
+    /// KEYS: stream, running keys…. ARGV: group, consumer, lease ms, then id/token pairs. Re-claims (JUSTID, so the
+    /// delivery count stays) each entry still pending for this consumer, which resets its idle time, and extends the
+    /// running keys this process holds (taking them again if they expired during an outage). Returns the ids no
+    /// longer pending for this consumer.
+    /// </summary>
+    public const string Heartbeat = """
+        local lost = {}
+        for i = 1, #KEYS - 1 do
+          local id = ARGV[2 + 2 * i]
+          local token = ARGV[3 + 2 * i]
+          local pending = redis.pcall('XPENDING', KEYS[1], ARGV[1], id, id, 1)
+          if type(pending) == 'table' and pending[1] and pending[1][2] == ARGV[2] then
+            redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'JUSTID')
+          else
+            lost[#lost + 1] = id
+          end
+          if token ~= '' then
+            local holder = redis.call('GET', KEYS[1 + i])
+            if holder == token then
+              redis.call('PEXPIRE', KEYS[1 + i], ARGV[3])
+            elseif not holder then
+              redis.call('SET', KEYS[1 + i], token, 'PX', ARGV[3])
+            end
+          end
+        end
+        return lost
+        """;
+
+    /// <summary>
+    /// KEYS: retry, stream, dead. ARGV: now ms, limit. Moves due retries back onto the stream as new entries.
+    /// Returns { moved, score of the next scheduled retry or '' }.
+    /// </summary>
+    public const string MoveDue = """
+        local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+        for _, member in ipairs(due) do
+          local fields, pos, ok = {}, 1, true
+          while pos <= #member do
+            local colon = string.find(member, ':', pos, true)
+            local len = colon and tonumber(string.sub(member, pos, colon - 1))
+            if not len then ok = false; break end
+            fields[#fields + 1] = string.sub(member, colon + 1, colon + len)
+            pos = colon + len + 1
+          end
+          if ok and #fields > 0 and #fields % 2 == 0 then
+            redis.call('XADD', KEYS[2], '*', unpack(fields))
+          else
+            redis.call('XADD', KEYS[3], '*', 'error', 'unreadable retry entry', 'raw', member)
+          end
+          redis.call('ZREM', KEYS[1], member)
+        end
+        local nextDue = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+        return { #due, nextDue[2] or '' }
+        """;
+
+    /// <summary>
+    /// KEYS: stream. ARGV: retain, batch. Trims the oldest entries beyond the newest <c>retain</c>, but only below the
+    /// oldest pending entry and the last-delivered id of every group: nothing unacknowledged or unread is trimmed.
+    /// Returns how many entries were removed.
+    /// </summary>
+    public const string Trim = """
+        local function parse(id)
+          local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+          return tonumber(ms), tonumber(seq)
+        end
+        local function less(a, b)
+          local am, as = parse(a)
+          local bm, bs = parse(b)
+          return am < bm or (am == bm and as < bs)
+        end
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
+        if excess <= 0 then return 0 end
+        local boundary = nil
+        for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+          local name, candidate
+          for i = 1, #group, 2 do
+            if group[i] == 'name' then name = group[i + 1] elseif group[i] == 'last-delivered-id' then candidate = group[i + 1] end
+          end
+          local summary = redis.call('XPENDING', KEYS[1], name)
+          if summary[1] > 0 and less(summary[2], candidate) then candidate = summary[2] end
+          if boundary == nil or less(candidate, boundary) then boundary = candidate end
+        end
+        if boundary == nil or boundary == '0-0' then return 0 end
+        local victims = redis.call('XRANGE', KEYS[1], '-', '(' .. boundary, 'COUNT', math.min(excess, tonumber(ARGV[2])))
+        if #victims == 0 then return 0 end
+        local ms, seq = parse(victims[#victims][1])
+        return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d-%d', ms, seq + 1))
+        """;
+
+    /// <summary>KEYS: dead, stream. ARGV: dead id, then field names to drop. Returns the new stream id, or nil if absent.</summary>
+    public const string Replay = """
+        local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+        if #entries == 0 then return false end
+        local drop = {}
+        for i = 2, #ARGV do drop[ARGV[i]] = true end
+        local source, fields = entries[1][2], {}
+        for i = 1, #source, 2 do
+          if not drop[source[i]] then
+            fields[#fields + 1] = source[i]
+            fields[#fields + 1] = source[i + 1]
+          end
+        end
+        if #fields == 0 then return redis.error_reply('dead entry ' .. ARGV[1] .. ' has no job fields') end
+        local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
+        redis.call('XDEL', KEYS[1], ARGV[1])
+        return id
+        """;
+}

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Runner.Core.Configuration;
+using Runner.Core.Queue;
+using StackExchange.Redis;
+
+namespace Runner.Tests.Queue;
+
+/// <summary>Options, handlers and waits shared by the queue tests; every test uses its own stream on a real redis-server.</summary>
+internal static class QueueTestKit
+{
+    public static QueueOptions Options(string stream, string consumer = "c1", Action<QueueOptions>? configure = null)
+    {
+        var options = new QueueOptions
+        {
+            Stream = stream,
+            Consumer = consumer,
+            Concurrency = 4,
+            ReadBlock = TimeSpan.FromMilliseconds(200),
+            ClaimIdle = TimeSpan.FromSeconds(2),
+            RetryBaseDelay = TimeSpan.FromMilliseconds(50),
+            RetryMaxDelay = TimeSpan.FromMilliseconds(200),
+            RetryPollInterval = TimeSpan.FromMilliseconds(100),
+            ShutdownTimeout = TimeSpan.FromSeconds(5),
+            TrimInterval = TimeSpan.FromHours(1),
+        };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    public static string NewStream() => "test:" + Guid.NewGuid().ToString("N")[..12];
+
+    public static QueueWorker Worker(IConnectionMultiplexer redis, QueueOptions options, TimeProvider? timeProvider = null,
+        ILogger<QueueWorker>? logger = null, params IJobHandler[] handlers) =>
+        new(redis, Microsoft.Extensions.Options.Options.Create(options), handlers, timeProvider ?? TimeProvider.System,
+            logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<QueueWorker>.Instance);
+
+    public static Task<string> EnqueueAsync(IConnectionMultiplexer redis, string stream, string delivery, string eventName = "issues",
+        string payload = """{"repository":{"full_name":"octo/repo"}}""") =>
+        new JobProducer(redis, stream, TimeProvider.System).EnqueueAsync(eventName, delivery, payload);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test with <paramref name="what"/> otherwise.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting for: {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public static Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        EventuallyAsync(() => Task.FromResult(condition()), what, timeout);
+
+    public static async Task<long> PendingAsync(IConnectionMultiplexer redis, string stream, string group = QueueOptions.DefaultGroup) =>
+        (await redis.GetDatabase().StreamPendingAsync(stream, group)).PendingMessageCount;
+
+    public static string Field(StreamEntry entry, string name) => entry.Values.First(v => v.Name == name).Value.ToString();
+}
+
+/// <summary>A handler for the given events that records every job it gets and runs <see cref="Behaviour"/>.</summary>
+internal sealed class RecordingHandler(params string[] events) : IJobHandler
+{
+    public IReadOnlyCollection<string> Events { get; } = events.Length == 0 ? ["issues"] : events;
+
+    public ConcurrentQueue<Job> Jobs { get; } = new();
+
+    public ConcurrentDictionary<string, int> RunsPerDelivery { get; } = new();
+
+    public Func<Job, CancellationToken, Task> Behaviour { get; set; } = (_, _) => Task.CompletedTask;
+
+    public int Count => Jobs.Count;
+
+    public async Task HandleAsync(Job job, CancellationToken cancellationToken)
+    {
+        Jobs.Enqueue(job);
+        RunsPerDelivery.AddOrUpdate(job.Delivery, 1, (_, n) => n + 1);
+        await Behaviour(job, cancellationToken);
+    }
+}
+
+/// <summary>Keeps every formatted log line, so tests can check what operators would read.</summary>
+internal sealed class ListLogger<T> : ILogger<T>
+{
+    public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Lines.Enqueue((logLevel, formatter(state, exception)));
+}
