@@ -150,10 +150,19 @@ internal sealed class IssueAgent(
         }
         catch (Exception exception) when (!linked.IsCancellationRequested && task is not (HelpTaskName or RefusalTaskName))
         {
+            // Octokit's own exceptions carry no retry verdict: 404/422 must reach the queue as permanent, 5xx as transient.
+            var failure = exception is ApiException
+                ? GitHubJobErrors.ToJobException(exception, task, webhook.Repository, timeProvider)
+                : exception;
             logger.LogWarning("{Task} on {Repository}#{Number} failed (attempt {Attempt}): {Error}",
-                task, webhook.Repository, webhook.Issue.Number, job.Attempt, exception.Message);
-            await ReportFailureAsync(client, job, webhook, task, exception, meter);
-            throw;
+                task, webhook.Repository, webhook.Issue.Number, job.Attempt, failure.Message);
+            await ReportFailureAsync(client, job, webhook, task, failure, meter);
+            if (ReferenceEquals(failure, exception))
+            {
+                throw;
+            }
+
+            throw failure;
         }
     }
 
