@@ -65,13 +65,25 @@ public sealed class ReliabilityTests
         await using var agent = await AgentHarness.StartAsync();
         agent.GitHub.Failures["GET /labels"] = HttpStatusCode.BadGateway;
 
-        var thrown = Assert.ThrowsAsync<ApiException>(() => agent.RunAsync("issues", agent.IssueOpened(), attempt: 2));
+        var thrown = Assert.ThrowsAsync<TransientJobException>(() => agent.RunAsync("issues", agent.IssueOpened(), attempt: 2));
 
-        Assert.That(thrown!.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway));
+        Assert.That((thrown!.InnerException as ApiException)?.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway));
         var notice = agent.Comments.Single().Body;
         Assert.That(notice, Does.Contain("> Runner could not finish: a GitHub API call failed (502: Server Error). Runner will retry automatically (attempt 2 of 5 failed)."));
         Assert.That(notice.Split('\n').Count(l => l.StartsWith("> ", StringComparison.Ordinal) && !l.StartsWith("> [!", StringComparison.Ordinal)), Is.EqualTo(1), "one sentence, no stack trace");
         Assert.That(agent.Llm.Requests, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_GitHub_404_reaches_the_queue_as_permanent_and_says_it_will_not_be_retried()
+    {
+        await using var agent = await AgentHarness.StartAsync();
+        agent.GitHub.Failures["GET /labels"] = HttpStatusCode.NotFound;
+
+        var thrown = Assert.ThrowsAsync<PermanentJobException>(() => agent.RunAsync("issues", agent.IssueOpened(), attempt: 1));
+
+        Assert.That(thrown!.InnerException, Is.InstanceOf<NotFoundException>());
+        Assert.That(agent.Comments.Single().Body, Does.Contain("a GitHub API call failed (404: ").And.Contain("Runner will not retry"));
     }
 
     [Test]

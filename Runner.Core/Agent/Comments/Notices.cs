@@ -43,7 +43,8 @@ internal static class Notices
             : attempt >= maxAttempts
                 ? $"Runner will not retry (all {maxAttempts} attempts used); {rerun}."
                 : $"Runner will retry automatically (attempt {attempt} of {maxAttempts} failed).";
-        return $"### {taskTitle}\n\n> [!WARNING]\n> Runner could not finish: {WhatFailed(exception)}. {retry}";
+        // The verdict comes from the job exception; the description from the GitHub answer it wraps, when there is one.
+        return $"### {taskTitle}\n\n> [!WARNING]\n> Runner could not finish: {WhatFailed(exception.InnerException as Octokit.ApiException ?? exception)}. {retry}";
     }
 
     private static string WhatFailed(Exception exception)
