@@ -47,12 +47,12 @@ internal sealed class ChatAttempt(LlmEndpoint endpoint, IWireFormat wire, TimePr
         catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
         {
             return AttemptOutcome.Failed(new AttemptFailure(AttemptFailureKind.Network,
-                $"{exception.GetType().Name} ({exception.HttpRequestError}): {exception.Message}", Exception: exception));
+                $"{exception.GetType().Name} ({exception.HttpRequestError}): {Innermost(exception)}", Exception: exception));
         }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {
             return AttemptOutcome.Failed(new AttemptFailure(AttemptFailureKind.StreamCut,
-                $"stream cut after {stream?.Reads ?? 0} chunk(s): {exception.GetType().Name}: {exception.Message}", Exception: exception));
+                $"stream cut after {stream?.Reads ?? 0} chunk(s): {exception.GetType().Name}: {Innermost(exception)}", Exception: exception));
         }
         catch (LlmStreamException exception)
         {
@@ -63,5 +63,17 @@ internal sealed class ChatAttempt(LlmEndpoint endpoint, IWireFormat wire, TimePr
             return AttemptOutcome.Failed(new AttemptFailure(AttemptFailureKind.StreamCut,
                 $"malformed stream chunk: {exception.Message}", Exception: exception));
         }
+    }
+
+    /// <summary>The root cause's text ("Connection refused"), which the wrappers' generic messages hide.</summary>
+    private static string Innermost(Exception exception)
+    {
+        var inner = exception;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return ReferenceEquals(inner, exception) ? exception.Message : $"{exception.Message} ({inner.Message})";
     }
 }
