@@ -8,7 +8,11 @@ namespace Runner.Tests.Llm;
 /// <see cref="Replies.CutMidStream"/>) and know when the client has taken it in: its silence watchdog re-arms.
 /// Only then does the test move the fake clock, so the timing is exact and free of races.
 /// </summary>
-internal sealed class ChunkStepper : IDisposable
+/// <remarks>
+/// The gate is deliberately never disposed: a server handler may still wait on it when the test ends, and a
+/// disposed semaphore never completes that wait, which would hold Kestrel's shutdown for its 30 s grace period.
+/// </remarks>
+internal sealed class ChunkStepper
 {
     private readonly Channel<TimeSpan> rearmed = Channel.CreateUnbounded<TimeSpan>();
     private int armed;
@@ -56,6 +60,4 @@ internal sealed class ChunkStepper : IDisposable
             await rearmed.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         }
     }
-
-    public void Dispose() => Gate.Dispose();
 }

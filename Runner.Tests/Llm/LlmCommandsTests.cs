@@ -5,24 +5,16 @@ using Runner.Cli;
 
 namespace Runner.Tests.Llm;
 
-/// <summary><c>runner llm ping</c> and <c>runner llm models</c>, invoked in-process against the stand-in server.</summary>
-public sealed class LlmCommandsTests
+/// <summary><c>runner llm ping</c> and <c>runner llm models</c>, invoked in-process against the stand-in Server.</summary>
+public sealed class LlmCommandsTests : FakeLlmServerFixture
 {
-    private FakeLlmServer server = null!;
-
-    [SetUp]
-    public async Task StartServer() => server = await FakeLlmServer.StartAsync();
-
-    [TearDown]
-    public async Task StopServer() => await server.DisposeAsync();
-
     [TestCase(Dialect.Native)]
     [TestCase(Dialect.OpenAi)]
     public async Task Ping_sends_one_tiny_chat_and_prints_model_latency_and_tokens(Dialect dialect)
     {
-        server.Then(Replies.Text("pong", promptTokens: 21, completionTokens: 2));
+        Server.Then(Replies.Text("pong", promptTokens: 21, completionTokens: 2));
 
-        var (exit, output, error) = await RunAsync(Settings(server.UrlFor(dialect)), "llm", "ping");
+        var (exit, output, error) = await RunAsync(Settings(Server.UrlFor(dialect)), "llm", "ping");
 
         Assert.That(exit, Is.Zero, error);
         Assert.Multiple(() =>
@@ -31,17 +23,17 @@ public sealed class LlmCommandsTests
             Assert.That(output, Does.Match(@"latency: \d+ ms"));
             Assert.That(output, Does.Contain("tokens:  21 prompt + 2 completion = 23"));
             Assert.That(output, Does.Contain("reply:   pong"));
-            Assert.That(server.ChatRequests, Has.Count.EqualTo(1));
-            Assert.That(server.ChatRequests[0].Body.GetProperty("messages").GetArrayLength(), Is.EqualTo(2));
+            Assert.That(Server.ChatRequests, Has.Count.EqualTo(1));
+            Assert.That(Server.ChatRequests[0].Body.GetProperty("messages").GetArrayLength(), Is.EqualTo(2));
         });
     }
 
     [Test]
     public async Task Ping_with_a_refused_key_fails_in_one_line_that_points_at_the_variable()
     {
-        server.Then(Replies.Error(401, "unauthorized"));
+        Server.Then(Replies.Error(401, "unauthorized"));
 
-        var (exit, output, error) = await RunAsync(Settings(server.NativeUrl), "llm", "ping");
+        var (exit, output, error) = await RunAsync(Settings(Server.NativeUrl), "llm", "ping");
 
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(error.Trim(), Does.StartWith("runner: llm ping failed:").And.Contain("check OLLAMA_API_KEY"));
@@ -52,37 +44,37 @@ public sealed class LlmCommandsTests
     [Test]
     public async Task Ping_without_a_key_is_a_configuration_error()
     {
-        var settings = Settings(server.NativeUrl);
+        var settings = Settings(Server.NativeUrl);
         settings.Remove("OLLAMA_API_KEY");
 
         var (exit, _, error) = await RunAsync(settings, "llm", "ping");
 
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(error, Does.StartWith("runner: configuration error: OLLAMA_API_KEY is required"));
-        Assert.That(server.Requests, Is.Empty);
+        Assert.That(Server.Requests, Is.Empty);
     }
 
     [TestCase(Dialect.Native, "/api/tags")]
     [TestCase(Dialect.OpenAi, "/v1/models")]
     public async Task Models_lists_what_the_server_offers(Dialect dialect, string path)
     {
-        server.Models = Replies.ModelList("qwen3:8b", "glm-4.6", "gpt-oss:120b");
+        Server.Models = Replies.ModelList("qwen3:8b", "glm-4.6", "gpt-oss:120b");
 
-        var (exit, output, error) = await RunAsync(Settings(server.UrlFor(dialect)), "llm", "models");
+        var (exit, output, error) = await RunAsync(Settings(Server.UrlFor(dialect)), "llm", "models");
 
         Assert.That(exit, Is.Zero, error);
         Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Is.EqualTo(new[] { "glm-4.6", "gpt-oss:120b", "qwen3:8b" }));
         Assert.That(error, Is.Empty, "the configured model is in the list");
-        Assert.That(server.Requests.Single().Path, Is.EqualTo(path));
-        Assert.That(server.Requests.Single().Authorization, Is.EqualTo($"Bearer {LlmHarness.ApiKey}"));
+        Assert.That(Server.Requests.Single().Path, Is.EqualTo(path));
+        Assert.That(Server.Requests.Single().Authorization, Is.EqualTo($"Bearer {LlmHarness.ApiKey}"));
     }
 
     [Test]
     public async Task Models_says_when_the_configured_model_is_not_offered()
     {
-        server.Models = Replies.ModelList("qwen3:8b");
-        var settings = Settings(server.NativeUrl);
+        Server.Models = Replies.ModelList("qwen3:8b");
+        var settings = Settings(Server.NativeUrl);
         settings["OLLAMA_MODEL"] = "glm-4.5";
 
         var (exit, output, error) = await RunAsync(settings, "llm", "models");
@@ -95,9 +87,9 @@ public sealed class LlmCommandsTests
     [Test]
     public async Task Models_against_a_failing_server_exits_1_with_the_reason()
     {
-        server.Models = Replies.Error(401, "invalid api key");
+        Server.Models = Replies.Error(401, "invalid api key");
 
-        var (exit, _, error) = await RunAsync(Settings(server.NativeUrl), "llm", "models");
+        var (exit, _, error) = await RunAsync(Settings(Server.NativeUrl), "llm", "models");
 
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(error, Does.StartWith("runner: llm models failed:").And.Contain("401").And.Contain("check OLLAMA_API_KEY"));

@@ -4,16 +4,8 @@ using Runner.Core.Llm.RateLimiting;
 namespace Runner.Tests.Llm;
 
 /// <summary>The retry promises of issue 5: what is retried, how long the client waits, and how it gives up.</summary>
-public sealed class RetryTests
+public sealed class RetryTests : FakeLlmServerFixture
 {
-    private FakeLlmServer server = null!;
-
-    [SetUp]
-    public async Task StartServer() => server = await FakeLlmServer.StartAsync();
-
-    [TearDown]
-    public async Task StopServer() => await server.DisposeAsync();
-
     [TestCase(408)]
     [TestCase(409)]
     [TestCase(429)]
@@ -24,13 +16,13 @@ public sealed class RetryTests
     [TestCase(529)]
     public async Task Retryable_status_is_retried_after_a_jittered_one_second_backoff(int status)
     {
-        server.Then(Replies.Error(status, "try again"), Replies.Text("ok"));
-        await using var harness = LlmHarness.Create(server.NativeUrl);
+        Server.Then(Replies.Error(status, "try again"), Replies.Text("ok"));
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
 
         var result = await harness.AskAsync();
 
         Assert.That(result.Content, Is.EqualTo("ok"));
-        Assert.That(server.ChatRequests, Has.Count.EqualTo(2));
+        Assert.That(Server.ChatRequests, Has.Count.EqualTo(2));
         var backoff = harness.PausesOf(LlmPauseKind.Backoff).Single();
         Assert.That(backoff, Is.InRange(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1)), "equal jitter on the 1 s step");
     }
@@ -40,10 +32,10 @@ public sealed class RetryTests
     {
         for (var i = 0; i < 5; i++)
         {
-            server.Then(Replies.Error(503, $"server overloaded #{i + 1}"));
+            Server.Then(Replies.Error(503, $"server overloaded #{i + 1}"));
         }
 
-        await using var harness = LlmHarness.Create(server.NativeUrl);
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
 
         var exception = Assert.ThrowsAsync<LlmTransientException>(() => harness.AskAsync());
 
@@ -54,7 +46,7 @@ public sealed class RetryTests
             Assert.That(exception.Kind, Is.EqualTo(LlmFailureKind.RetriesExhausted));
             Assert.That(exception.Attempts, Is.EqualTo(5));
             Assert.That(exception.StatusCode, Is.EqualTo(503));
-            Assert.That(server.ChatRequests, Has.Count.EqualTo(5));
+            Assert.That(Server.ChatRequests, Has.Count.EqualTo(5));
         });
         var backoffs = harness.PausesOf(LlmPauseKind.Backoff);
         Assert.That(backoffs, Has.Count.EqualTo(4));
@@ -68,8 +60,8 @@ public sealed class RetryTests
     [Test]
     public async Task Every_attempt_logs_its_number_status_delay_model_and_duration_and_never_the_key()
     {
-        server.Then(Replies.Error(502, "bad gateway"), Replies.Error(503, "busy"), Replies.Text("ok"));
-        await using var harness = LlmHarness.Create(server.NativeUrl);
+        Server.Then(Replies.Error(502, "bad gateway"), Replies.Error(503, "busy"), Replies.Text("ok"));
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
 
         await harness.AskAsync();
 
@@ -98,22 +90,22 @@ public sealed class RetryTests
     [TestCase(422)]
     public async Task Client_errors_are_not_retried(int status)
     {
-        server.Then(Replies.Error(status, "nope"));
-        await using var harness = LlmHarness.Create(server.OpenAiUrl);
+        Server.Then(Replies.Error(status, "nope"));
+        await using var harness = LlmHarness.Create(Server.OpenAiUrl);
 
         var exception = Assert.ThrowsAsync<LlmPermanentException>(() => harness.AskAsync());
 
         Assert.That(exception!.StatusCode, Is.EqualTo(status));
         Assert.That(exception.Message, Does.Contain("nope"));
-        Assert.That(server.ChatRequests, Has.Count.EqualTo(1));
+        Assert.That(Server.ChatRequests, Has.Count.EqualTo(1));
         Assert.That(harness.PausesOf(LlmPauseKind.Backoff), Is.Empty);
     }
 
     [Test]
     public async Task Unauthorized_is_permanent_says_check_OLLAMA_API_KEY_and_never_repeats_the_key()
     {
-        server.Then(Replies.Error(401, $"invalid key {LlmHarness.ApiKey}"));
-        await using var harness = LlmHarness.Create(server.NativeUrl);
+        Server.Then(Replies.Error(401, $"invalid key {LlmHarness.ApiKey}"));
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
 
         var exception = Assert.ThrowsAsync<LlmPermanentException>(() => harness.AskAsync());
 
@@ -121,7 +113,7 @@ public sealed class RetryTests
         {
             Assert.That(exception!.Kind, Is.EqualTo(LlmFailureKind.Unauthorized));
             Assert.That(exception.Message, Does.Contain("check OLLAMA_API_KEY").And.Not.Contain(LlmHarness.ApiKey));
-            Assert.That(server.ChatRequests, Has.Count.EqualTo(1));
+            Assert.That(Server.ChatRequests, Has.Count.EqualTo(1));
             Assert.That(harness.Logs.Attempts.Single().Message, Does.Contain("check OLLAMA_API_KEY"));
             Assert.That(harness.Logs.Entries.Select(e => e.Message), Has.None.Contains(LlmHarness.ApiKey));
         });
@@ -130,8 +122,8 @@ public sealed class RetryTests
     [Test]
     public async Task Model_not_found_names_the_model_the_url_and_the_models_command()
     {
-        server.Then(Replies.Error(404, "model 'glm-9' not found"));
-        await using var harness = LlmHarness.Create(server.NativeUrl, new Dictionary<string, string?> { ["OLLAMA_MODEL"] = "glm-9" });
+        Server.Then(Replies.Error(404, "model 'glm-9' not found"));
+        await using var harness = LlmHarness.Create(Server.NativeUrl, new Dictionary<string, string?> { ["OLLAMA_MODEL"] = "glm-9" });
 
         var exception = Assert.ThrowsAsync<LlmPermanentException>(() => harness.AskAsync());
 
@@ -139,7 +131,7 @@ public sealed class RetryTests
         {
             Assert.That(exception!.Kind, Is.EqualTo(LlmFailureKind.ModelNotFound));
             Assert.That(exception.Message, Does.Contain("'glm-9'"));
-            Assert.That(exception.Message, Does.Contain(server.NativeUrl + "/chat"));
+            Assert.That(exception.Message, Does.Contain(Server.NativeUrl + "/chat"));
             Assert.That(exception.Message, Does.Contain("runner llm models"));
         });
     }
@@ -147,8 +139,8 @@ public sealed class RetryTests
     [Test]
     public async Task Retry_after_seconds_replaces_the_computed_backoff()
     {
-        server.Then(Replies.Error(429, "slow down", ("Retry-After", "7")), Replies.Text("ok"));
-        await using var harness = LlmHarness.Create(server.NativeUrl);
+        Server.Then(Replies.Error(429, "slow down", ("Retry-After", "7")), Replies.Text("ok"));
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
 
         await harness.AskAsync();
 
@@ -159,8 +151,8 @@ public sealed class RetryTests
     [Test]
     public async Task Retry_after_http_date_is_honoured_relative_to_the_clock()
     {
-        await using var harness = LlmHarness.Create(server.NativeUrl);
-        server.Then(
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
+        Server.Then(
             (context, dialect) => Replies.Error(503, "maintenance",
                 ("Retry-After", (harness.Time.GetUtcNow() + TimeSpan.FromSeconds(10)).ToString("R")))(context, dialect),
             Replies.Text("ok"));
@@ -174,8 +166,8 @@ public sealed class RetryTests
     [Test]
     public async Task Retry_after_ms_is_honoured_and_wins_over_retry_after()
     {
-        server.Then(Replies.Error(429, "slow down", ("Retry-After", "30"), ("retry-after-ms", "1500")), Replies.Text("ok"));
-        await using var harness = LlmHarness.Create(server.OpenAiUrl);
+        Server.Then(Replies.Error(429, "slow down", ("Retry-After", "30"), ("retry-after-ms", "1500")), Replies.Text("ok"));
+        await using var harness = LlmHarness.Create(Server.OpenAiUrl);
 
         await harness.AskAsync();
 
@@ -185,8 +177,8 @@ public sealed class RetryTests
     [Test]
     public async Task Retry_after_longer_than_sixty_seconds_fails_fast_as_rate_limited_with_retry_after()
     {
-        server.Then(Replies.Error(429, "slow down", ("Retry-After", "120")));
-        await using var harness = LlmHarness.Create(server.NativeUrl);
+        Server.Then(Replies.Error(429, "slow down", ("Retry-After", "120")));
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
 
         var exception = Assert.ThrowsAsync<LlmTransientException>(() => harness.AskAsync());
 
@@ -195,7 +187,7 @@ public sealed class RetryTests
             Assert.That(exception!.Kind, Is.EqualTo(LlmFailureKind.RateLimited));
             Assert.That(exception.Message, Does.Contain("rate limited for 120 s"));
             Assert.That(exception.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(120)));
-            Assert.That(server.ChatRequests, Has.Count.EqualTo(1));
+            Assert.That(Server.ChatRequests, Has.Count.EqualTo(1));
             Assert.That(harness.PausesOf(LlmPauseKind.RetryAfter), Is.Empty);
         });
     }
@@ -205,8 +197,8 @@ public sealed class RetryTests
     [TestCase("You exceeded your current quota, please check your plan and billing details.")]
     public async Task Quota_exhausted_429_fails_the_job_as_transient_without_more_attempts(string reason)
     {
-        server.Then(Replies.Error(429, reason));
-        await using var harness = LlmHarness.Create(server.NativeUrl);
+        Server.Then(Replies.Error(429, reason));
+        await using var harness = LlmHarness.Create(Server.NativeUrl);
 
         var exception = Assert.ThrowsAsync<LlmTransientException>(() => harness.AskAsync());
 
@@ -214,7 +206,7 @@ public sealed class RetryTests
         {
             Assert.That(exception!.Kind, Is.EqualTo(LlmFailureKind.QuotaExceeded));
             Assert.That(exception.Message, Does.Contain(reason[..30]));
-            Assert.That(server.ChatRequests, Has.Count.EqualTo(1));
+            Assert.That(Server.ChatRequests, Has.Count.EqualTo(1));
             Assert.That(harness.PausesOf(LlmPauseKind.Backoff), Is.Empty);
         });
     }
@@ -222,12 +214,12 @@ public sealed class RetryTests
     [Test]
     public async Task Max_attempts_setting_changes_the_number_in_the_final_message()
     {
-        server.Then(Replies.Error(500, "boom"), Replies.Error(500, "boom"));
-        await using var harness = LlmHarness.Create(server.NativeUrl, new Dictionary<string, string?> { ["LLM_MAX_ATTEMPTS"] = "2" });
+        Server.Then(Replies.Error(500, "boom"), Replies.Error(500, "boom"));
+        await using var harness = LlmHarness.Create(Server.NativeUrl, new Dictionary<string, string?> { ["LLM_MAX_ATTEMPTS"] = "2" });
 
         var exception = Assert.ThrowsAsync<LlmTransientException>(() => harness.AskAsync());
 
         Assert.That(exception!.Message, Does.StartWith("Failed to call LLM API after 2 attempts"));
-        Assert.That(server.ChatRequests, Has.Count.EqualTo(2));
+        Assert.That(Server.ChatRequests, Has.Count.EqualTo(2));
     }
 }

@@ -4,22 +4,14 @@ using Runner.Core.Llm;
 namespace Runner.Tests.Llm;
 
 /// <summary>Streaming, token usage and tool calls in both dialects, against the stand-in server over a real socket.</summary>
-public sealed class WireFormatTests
+public sealed class WireFormatTests : FakeLlmServerFixture
 {
-    private FakeLlmServer server = null!;
-
-    [SetUp]
-    public async Task StartServer() => server = await FakeLlmServer.StartAsync();
-
-    [TearDown]
-    public async Task StopServer() => await server.DisposeAsync();
-
     [TestCase(Dialect.Native, "/api/chat", "application/x-ndjson")]
     [TestCase(Dialect.OpenAi, "/v1/chat/completions", "text/event-stream")]
     public async Task Assembles_the_streamed_answer_and_reads_token_usage(Dialect dialect, string path, string accept)
     {
-        server.Then(Replies.Text("the quick brown fox", promptTokens: 42, completionTokens: 17));
-        await using var harness = LlmHarness.Create(server.UrlFor(dialect));
+        Server.Then(Replies.Text("the quick brown fox", promptTokens: 42, completionTokens: 17));
+        await using var harness = LlmHarness.Create(Server.UrlFor(dialect));
 
         var result = await harness.AskAsync();
 
@@ -29,9 +21,9 @@ public sealed class WireFormatTests
             Assert.That(result.Usage, Is.EqualTo(new TokenUsage(42, 17)));
             Assert.That(result.Model, Is.EqualTo(Replies.ModelName));
             Assert.That(result.ToolCalls, Is.Empty);
-            Assert.That(server.ChatRequests.Single().Path, Is.EqualTo(path));
-            Assert.That(server.ChatRequests.Single().Accept, Is.EqualTo(accept));
-            Assert.That(server.ChatRequests.Single().Authorization, Is.EqualTo($"Bearer {LlmHarness.ApiKey}"));
+            Assert.That(Server.ChatRequests.Single().Path, Is.EqualTo(path));
+            Assert.That(Server.ChatRequests.Single().Accept, Is.EqualTo(accept));
+            Assert.That(Server.ChatRequests.Single().Authorization, Is.EqualTo($"Bearer {LlmHarness.ApiKey}"));
         });
     }
 
@@ -39,10 +31,10 @@ public sealed class WireFormatTests
     [TestCase(Dialect.OpenAi)]
     public async Task Tool_call_arguments_arrive_as_json_objects(Dialect dialect)
     {
-        server.Then(Replies.ToolCalls(
+        Server.Then(Replies.ToolCalls(
             new ScriptedToolCall("read_file", """{"path":"src/main.cs","lines":{"from":1,"to":20}}""", "call_a"),
             new ScriptedToolCall("list_files", "{}", "call_b")));
-        await using var harness = LlmHarness.Create(server.UrlFor(dialect));
+        await using var harness = LlmHarness.Create(Server.UrlFor(dialect));
 
         var result = await harness.AskAsync();
 
@@ -68,11 +60,11 @@ public sealed class WireFormatTests
     [Test]
     public async Task Native_request_carries_model_stream_options_tools_and_tool_turns_in_ollama_shape()
     {
-        await using var harness = LlmHarness.Create(server.NativeUrl, new Dictionary<string, string?> { ["LLM_TEMPERATURE"] = "0.3" });
+        await using var harness = LlmHarness.Create(Server.NativeUrl, new Dictionary<string, string?> { ["LLM_TEMPERATURE"] = "0.3" });
 
         await harness.Client.ChatAsync(ConversationWithToolTurn(), CancellationToken.None);
 
-        var body = server.ChatRequests.Single().Body;
+        var body = Server.ChatRequests.Single().Body;
         var messages = body.GetProperty("messages");
         var assistantCall = messages[2].GetProperty("tool_calls")[0];
         Assert.Multiple(() =>
@@ -96,11 +88,11 @@ public sealed class WireFormatTests
     [Test]
     public async Task OpenAi_request_carries_stream_usage_option_and_tool_turns_in_openai_shape()
     {
-        await using var harness = LlmHarness.Create(server.OpenAiUrl);
+        await using var harness = LlmHarness.Create(Server.OpenAiUrl);
 
         await harness.Client.ChatAsync(ConversationWithToolTurn() with { Temperature = 0.7 }, CancellationToken.None);
 
-        var body = server.ChatRequests.Single().Body;
+        var body = Server.ChatRequests.Single().Body;
         var messages = body.GetProperty("messages");
         var assistantCall = messages[2].GetProperty("tool_calls")[0];
         Assert.Multiple(() =>
@@ -124,13 +116,13 @@ public sealed class WireFormatTests
     [TestCase(Dialect.OpenAi)]
     public async Task An_error_event_inside_the_stream_is_retried(Dialect dialect)
     {
-        server.Then(Replies.ErrorInStream("model runner has unexpectedly stopped"), Replies.Text("recovered"));
-        await using var harness = LlmHarness.Create(server.UrlFor(dialect));
+        Server.Then(Replies.ErrorInStream("model runner has unexpectedly stopped"), Replies.Text("recovered"));
+        await using var harness = LlmHarness.Create(Server.UrlFor(dialect));
 
         var result = await harness.AskAsync();
 
         Assert.That(result.Content, Is.EqualTo("recovered"));
-        Assert.That(server.ChatRequests, Has.Count.EqualTo(2));
+        Assert.That(Server.ChatRequests, Has.Count.EqualTo(2));
         Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("model runner has unexpectedly stopped"));
     }
 

@@ -12,24 +12,13 @@ internal sealed class NativeWireFormat : IWireFormat
 {
     public string StreamMediaType => "application/x-ndjson";
 
-    public byte[] SerializeRequest(ChatRequest request, string model, double temperature) => WireJson.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteString("model", model);
-        writer.WriteStartArray("messages");
-        foreach (var message in request.Messages)
+    public byte[] SerializeRequest(ChatRequest request, string model, double temperature) =>
+        WireJson.WriteChatRequest(request, model, WriteToolParts, writer =>
         {
-            WriteMessage(writer, message);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteBoolean("stream", true);
-        WireJson.WriteTools(writer, request.Tools);
-        writer.WriteStartObject("options");
-        writer.WriteNumber("temperature", temperature);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    });
+            writer.WriteStartObject("options");
+            writer.WriteNumber("temperature", temperature);
+            writer.WriteEndObject();
+        });
 
     public async Task<StreamedAnswer> ReadAnswerAsync(Stream body, CancellationToken cancellationToken)
     {
@@ -78,11 +67,8 @@ internal sealed class NativeWireFormat : IWireFormat
                 .ToList()
             : [];
 
-    private static void WriteMessage(Utf8JsonWriter writer, ChatMessage message)
+    private static void WriteToolParts(Utf8JsonWriter writer, ChatMessage message)
     {
-        writer.WriteStartObject();
-        writer.WriteString("role", WireJson.RoleName(message.Role));
-        writer.WriteString("content", message.Content);
         if (message.ToolCalls is { Count: > 0 } calls)
         {
             writer.WriteStartArray("tool_calls");
@@ -105,8 +91,6 @@ internal sealed class NativeWireFormat : IWireFormat
             // Native Ollama matches a tool result to its call by tool name; it has no call ids.
             writer.WriteString("tool_name", toolName);
         }
-
-        writer.WriteEndObject();
     }
 
     private static void ReadToolCalls(JsonElement message, List<ToolCall> toolCalls)

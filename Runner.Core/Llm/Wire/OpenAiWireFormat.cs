@@ -13,25 +13,14 @@ internal sealed class OpenAiWireFormat : IWireFormat
 {
     public string StreamMediaType => "text/event-stream";
 
-    public byte[] SerializeRequest(ChatRequest request, string model, double temperature) => WireJson.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteString("model", model);
-        writer.WriteStartArray("messages");
-        foreach (var message in request.Messages)
+    public byte[] SerializeRequest(ChatRequest request, string model, double temperature) =>
+        WireJson.WriteChatRequest(request, model, WriteToolParts, writer =>
         {
-            WriteMessage(writer, message);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteBoolean("stream", true);
-        writer.WriteStartObject("stream_options");
-        writer.WriteBoolean("include_usage", true);
-        writer.WriteEndObject();
-        writer.WriteNumber("temperature", temperature);
-        WireJson.WriteTools(writer, request.Tools);
-        writer.WriteEndObject();
-    });
+            writer.WriteStartObject("stream_options");
+            writer.WriteBoolean("include_usage", true);
+            writer.WriteEndObject();
+            writer.WriteNumber("temperature", temperature);
+        });
 
     public async Task<StreamedAnswer> ReadAnswerAsync(Stream body, CancellationToken cancellationToken)
     {
@@ -104,11 +93,8 @@ internal sealed class OpenAiWireFormat : IWireFormat
         return false;
     }
 
-    private static void WriteMessage(Utf8JsonWriter writer, ChatMessage message)
+    private static void WriteToolParts(Utf8JsonWriter writer, ChatMessage message)
     {
-        writer.WriteStartObject();
-        writer.WriteString("role", WireJson.RoleName(message.Role));
-        writer.WriteString("content", message.Content);
         if (message.ToolCalls is { Count: > 0 } calls)
         {
             writer.WriteStartArray("tool_calls");
@@ -132,8 +118,6 @@ internal sealed class OpenAiWireFormat : IWireFormat
         {
             writer.WriteString("tool_call_id", callId);
         }
-
-        writer.WriteEndObject();
     }
 
     /// <summary>What the chunks have said so far; tool calls are assembled per <c>index</c>.</summary>

@@ -15,7 +15,7 @@ internal static class WireJson
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
-    public static byte[] Write(Action<Utf8JsonWriter> write)
+    private static byte[] Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -26,8 +26,36 @@ internal static class WireJson
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// The request both dialects share: <c>{model, messages:[{role, content, …}], stream: true, …, tools}</c>.
+    /// <paramref name="writeToolParts"/> adds a message's dialect-specific tool fields, <paramref name="writeSettings"/>
+    /// the dialect's sampling and stream options.
+    /// </summary>
+    public static byte[] WriteChatRequest(
+        ChatRequest request, string model, Action<Utf8JsonWriter, ChatMessage> writeToolParts, Action<Utf8JsonWriter> writeSettings) =>
+        Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("model", model);
+            writer.WriteStartArray("messages");
+            foreach (var message in request.Messages)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("role", RoleName(message.Role));
+                writer.WriteString("content", message.Content);
+                writeToolParts(writer, message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("stream", true);
+            writeSettings(writer);
+            WriteTools(writer, request.Tools);
+            writer.WriteEndObject();
+        });
+
     /// <summary>Both dialects take <c>[{"type":"function","function":{name, description, parameters}}]</c>.</summary>
-    public static void WriteTools(Utf8JsonWriter writer, IReadOnlyList<ToolDefinition>? tools)
+    private static void WriteTools(Utf8JsonWriter writer, IReadOnlyList<ToolDefinition>? tools)
     {
         if (tools is not { Count: > 0 })
         {
