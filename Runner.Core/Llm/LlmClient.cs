@@ -151,7 +151,8 @@ internal sealed class LlmClient : ILlmClient
         var delay = failure.RetryAfter ?? RetryPolicy.Backoff(attemptNumber, Random.Shared.NextDouble());
         if (time.GetUtcNow() + delay >= deadlineAt)
         {
-            LogAttempt(LogLevel.Error, attemptNumber, failure, duration, delay, $"giving up: {LlmOptions.MaxDurationVariable} would pass");
+            LogAttempt(LogLevel.Error, attemptNumber, failure, duration, null,
+                $"giving up: a {(long)delay.TotalMilliseconds} ms wait would pass {LlmOptions.MaxDurationVariable}");
             throw new LlmTransientException(LlmFailureKind.MaxDurationExceeded,
                 $"Failed to call LLM API after {attemptNumber} attempts: {LlmOptions.MaxDurationVariable} ({options.MaxDuration}) leaves no time for another; last {failure.Description}",
                 attemptNumber, failure.StatusCode, failure.RetryAfter, failure.Exception);
@@ -186,12 +187,20 @@ internal sealed class LlmClient : ILlmClient
             $"LLM API at {chatUrl} rejected the request for model '{options.Model}' ({failure.Description})", status, failure.Exception),
     };
 
-    private void LogAttempt(LogLevel level, int attemptNumber, AttemptFailure failure, TimeSpan duration, TimeSpan? delay, string decision) =>
-        logger.Log(level,
-            "LLM attempt {Attempt}/{MaxAttempts} model {Model}: {Outcome} ({ErrorType}) after {DurationMs} ms; {Decision}, delay {DelayMs} ms",
-            attemptNumber, options.MaxAttempts, options.Model, failure.Description,
-            failure.Exception?.GetType().Name ?? failure.Kind.ToString(), (long)duration.TotalMilliseconds, decision,
-            delay is { } d ? (long)d.TotalMilliseconds : null);
+    private void LogAttempt(LogLevel level, int attemptNumber, AttemptFailure failure, TimeSpan duration, TimeSpan? delay, string decision)
+    {
+        if (delay is { } chosen)
+        {
+            logger.Log(level,
+                "LLM attempt {Attempt}/{MaxAttempts} model {Model}: {Outcome} after {DurationMs} ms; {Decision} in {DelayMs} ms",
+                attemptNumber, options.MaxAttempts, options.Model, failure.Description, (long)duration.TotalMilliseconds, decision,
+                (long)chosen.TotalMilliseconds);
+            return;
+        }
+
+        logger.Log(level, "LLM attempt {Attempt}/{MaxAttempts} model {Model}: {Outcome} after {DurationMs} ms; {Decision}",
+            attemptNumber, options.MaxAttempts, options.Model, failure.Description, (long)duration.TotalMilliseconds, decision);
+    }
 
     /// <summary>Servers sometimes echo request headers in error texts: the key never leaves this class.</summary>
     private AttemptFailure Redact(AttemptFailure failure) =>

@@ -74,6 +74,8 @@ internal sealed class ChatAttempt(LlmEndpoint endpoint, IWireFormat wire, TimePr
             inner = inner.InnerException;
         }
 
-        return ReferenceEquals(inner, exception) ? exception.Message : $"{exception.Message} ({inner.Message})";
+        return ReferenceEquals(inner, exception) || exception.Message.Contains(inner.Message, StringComparison.Ordinal)
+            ? exception.Message
+            : $"{exception.Message} ({inner.Message})";
     }
 }

@@ -18,6 +18,7 @@ internal sealed class LlmRateLimiter
     private readonly TimeProvider time;
     private readonly LlmPauses pauses;
     private readonly SharedRedis redis;
+    private readonly ILogger<LlmRateLimiter> logger;
     private readonly RequestSpacing spacing;
     private readonly LocalTokenBucket? localBucket;
     private readonly double tokensPerMillisecond;
@@ -31,6 +32,7 @@ internal sealed class LlmRateLimiter
         this.options = options.Value;
         this.time = time;
         this.pauses = pauses;
+        this.logger = logger;
         this.redis = new SharedRedis(redis, logger);
         spacing = new RequestSpacing(this.options.MinInterval, Random.Shared.NextDouble);
         bucketKey = this.options.RedisKeyPrefix + "bucket";
@@ -86,14 +88,16 @@ internal sealed class LlmRateLimiter
             return;
         }
 
+        var seconds = (int)Math.Ceiling(remaining.TotalSeconds);
         if (remaining > RetryPolicy.MaxRetryAfter)
         {
-            var seconds = (int)Math.Ceiling(remaining.TotalSeconds);
+            logger.LogWarning("LLM calls are paused for {PauseSeconds} s after a 429: the call goes back to the queue", seconds);
             throw new LlmTransientException(LlmFailureKind.RateLimited,
                 $"LLM API rate limited for {seconds} s: the replicas pause LLM calls until the Retry-After of a 429 has passed",
                 attempts: 0, retryAfter: remaining);
         }
 
+        logger.LogInformation("LLM calls are paused for {PauseSeconds} s after a 429: waiting", seconds);
         await pauses.WaitAsync(LlmPauseKind.FleetPause, remaining, cancellationToken);
     }
 
