@@ -18,7 +18,7 @@ namespace Runner.Sandbox;
 /// </summary>
 internal sealed class GitHubStandIn : IAsyncDisposable
 {
-    public const string BotLogin = "runner-test[bot]";
+    public const string BotLogin = "runner[bot]";
     public const long AppId = 1;
     public const long InstallationId = 4711;
     public const string AppSlug = "runner-sandbox";
