@@ -32,6 +32,11 @@ internal static class SettingCatalog
         new("RUNNER_MAX_ATTEMPTS", QueueDefaults.MaxAttempts.ToString(CultureInfo.InvariantCulture)),
         new("RUNNER_CLAIM_IDLE", Seconds(QueueDefaults.ClaimIdle)),
         new("RUNNER_SHUTDOWN_TIMEOUT", Seconds(QueueDefaults.ShutdownTimeout)),
+        new("RUNNER_READ_BLOCK", "5s"),
+        new("RUNNER_RETRY_BASE_DELAY", "10s"),
+        new("RUNNER_RETRY_MAX_DELAY", "10m"),
+        new("RUNNER_IDEMPOTENCY_TTL", "24h"),
+        new("RUNNER_STREAM_RETAIN", "10000"),
     ];
 
     public static IReadOnlyList<Setting> GitHub { get; } =
@@ -41,6 +46,8 @@ internal static class SettingCatalog
         new("GITHUB_APP_PRIVATE_KEY", null, SettingKind.Secret),
         new("GITHUB_APP_PRIVATE_KEY_PATH", null),
         new("GITHUB_API_URL", "https://api.github.com", SettingKind.Url),
+        new("GITHUB_WRITE_INTERVAL", "1s"),
+        new("GITHUB_MAX_WAIT", "2m"),
     ];
 
     public static IReadOnlyList<Setting> Llm { get; } =
@@ -55,14 +62,17 @@ internal static class SettingCatalog
         new("LLM_MAX_ATTEMPTS", "5"),
         new("LLM_MIN_INTERVAL", "100ms"),
         new("LLM_RATE", "off"),
-        new("LLM_BURST", Setting.OwnDefault),
+        new("LLM_BURST", "1"),
     ];
 
     public static IReadOnlyList<Setting> Agent { get; } =
     [
         new("AGENT_MAX_STEPS", "8"),
-        new("AGENT_MAX_TOKENS", Setting.OwnDefault),
+        new("AGENT_MAX_TOKENS", "60000"),
+        new("AGENT_LOCK_TTL", "60s"),
         new("RUNNER_CACHE_DIR", "a folder under the temp dir"),
+        new("RUNNER_ARCHIVE_MAX_MB", "100"),
+        new("RUNNER_CACHE_MAX_MB", "1024"),
     ];
 
     public static IReadOnlyList<Setting> Operations { get; } =
