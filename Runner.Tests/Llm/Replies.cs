@@ -12,6 +12,9 @@ public static class Replies
 {
     public const string ModelName = "glm-4.6";
 
+    // Indented on purpose: a non-streamed body spans many lines, which a line-based reader must not mistake for events.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static Reply Text(string content, int promptTokens = 5, int completionTokens = 3) =>
         Stream(content.Split(' ').Select((word, i) => i == 0 ? word : " " + word).ToArray(), [], promptTokens, completionTokens);
 
@@ -111,6 +114,34 @@ public static class Replies
         await WriteChunkAsync(context, dialect, ContentChunk(dialect, "half"));
         await WriteChunkAsync(context, dialect, dialect == Dialect.Native ? new { error = message } : new { error = new { message } });
     };
+
+    /// <summary>What an OpenAI-compatible server that ignores <c>"stream": true</c> sends: one chat.completion object.</summary>
+    public static Reply WholeCompletion(string content, ScriptedToolCall call, int promptTokens, int completionTokens) =>
+        async (context, _) =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(JsonSerializer.Serialize(new
+            {
+                id = "chatcmpl-2",
+                @object = "chat.completion",
+                model = ModelName,
+                choices = new[]
+                {
+                    new
+                    {
+                        index = 0,
+                        finish_reason = "tool_calls",
+                        message = new
+                        {
+                            role = "assistant",
+                            content,
+                            tool_calls = new[] { new { id = call.Id, type = "function", function = new { name = call.Name, arguments = call.ArgumentsJson } } },
+                        },
+                    },
+                },
+                usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens },
+            }, Indented));
+        };
 
     public static Reply ModelList(params string[] names) => async (context, dialect) =>
     {

@@ -126,6 +126,24 @@ public sealed class WireFormatTests : FakeLlmServerFixture
         Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("model runner has unexpectedly stopped"));
     }
 
+    [Test]
+    public async Task An_openai_server_that_ignores_stream_true_is_read_as_one_completion()
+    {
+        Server.Then(Replies.WholeCompletion("let me look", new ScriptedToolCall("read_file", """{"path":"b.cs"}""", "call_9"), 30, 4));
+        await using var harness = LlmHarness.Create(Server.OpenAiUrl);
+
+        var result = await harness.AskAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Content, Is.EqualTo("let me look"));
+            Assert.That(result.ToolCalls.Single().Id, Is.EqualTo("call_9"));
+            Assert.That(result.ToolCalls.Single().Arguments.GetProperty("path").GetString(), Is.EqualTo("b.cs"));
+            Assert.That(result.Usage, Is.EqualTo(new TokenUsage(30, 4)));
+            Assert.That(Server.ChatRequests, Has.Count.EqualTo(1));
+        });
+    }
+
     private static ChatRequest ConversationWithToolTurn()
     {
         var call = new ToolCall("call_7", "read_file", JsonDocument.Parse("""{"path":"a.txt"}""").RootElement.Clone());

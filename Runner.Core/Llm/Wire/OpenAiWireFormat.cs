@@ -29,6 +29,12 @@ internal sealed class OpenAiWireFormat : IWireFormat
         var data = new StringBuilder();
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
+            if (data.Length == 0 && state.Chunks == 0 && line.TrimStart().StartsWith('{'))
+            {
+                // A server that ignores "stream": true answers with one chat.completion object.
+                return ReadWholeCompletion(line + await reader.ReadToEndAsync(cancellationToken));
+            }
+
             if (line.Length == 0)
             {
                 if (Dispatch(data, state))
@@ -71,6 +77,34 @@ internal sealed class OpenAiWireFormat : IWireFormat
         root.TryGetProperty("data", out var models) && models.ValueKind == JsonValueKind.Array
             ? models.EnumerateArray().Select(m => WireJson.GetString(m, "id")).OfType<string>().ToList()
             : [];
+
+    private static StreamedAnswer ReadWholeCompletion(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (root.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null)
+        {
+            throw new LlmStreamException($"error in answer: {WireJson.ErrorText(error)}");
+        }
+
+        var message = root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
+            && choices[0].TryGetProperty("message", out var m)
+                ? m
+                : throw new LlmStreamException("answer has no choices[0].message");
+        var toolCalls = message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array
+            ? calls.EnumerateArray()
+                .Where(c => c.TryGetProperty("function", out var f) && WireJson.GetString(f, "name") is not null)
+                .Select(c => new ToolCall(
+                    WireJson.GetString(c, "id") ?? WireJson.NewToolCallId(),
+                    WireJson.GetString(c.GetProperty("function"), "name")!,
+                    c.GetProperty("function").TryGetProperty("arguments", out var a) ? ToolArguments.FromElement(a) : ToolArguments.Empty))
+                .ToList()
+            : [];
+        var usage = root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object
+            ? new TokenUsage(WireJson.GetInt(u, "prompt_tokens"), WireJson.GetInt(u, "completion_tokens"))
+            : TokenUsage.None;
+        return new StreamedAnswer(WireJson.GetString(message, "content") ?? string.Empty, toolCalls, usage, WireJson.GetString(root, "model"), 1);
+    }
 
     /// <summary>Handles one complete event; true when it was <c>[DONE]</c>.</summary>
     private static bool Dispatch(StringBuilder data, StreamState state)
