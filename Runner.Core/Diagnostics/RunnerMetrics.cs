@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Runner.Core.Diagnostics;
 
 /// <summary>
-/// Runner's instruments on the <c>Runner</c> meter: readable with <c>dotnet-counters monitor -n Runner --counters Runner</c>
+/// Runner's instruments on the <c>Runner</c> meter: readable with <c>dotnet-counters monitor -p PID --counters Runner</c>
 /// and exportable with OpenTelemetry. One singleton per process.
 /// </summary>
 public sealed class RunnerMetrics : IDisposable
