@@ -238,7 +238,12 @@ public sealed class QueueWorker : BackgroundService
                 outage.Succeeded();
                 return true;
             }
-            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping while Redis is unreachable: the command that was waiting fails; that is the stop, not a crash.
+                return false;
+            }
+            catch (Exception exception)
             {
                 outage.Report(exception, "creating the consumer group");
                 await DelayAsync(RedisOutage.Backoff(failures), cancellationToken);

@@ -95,6 +95,34 @@ public sealed class RedisOutageTests
         Assert.That(handler.Count, Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task Stopping_while_redis_has_never_been_reachable_ends_cleanly()
+    {
+        // A free port with nothing listening: the worker's first command (creating the group) is still waiting in the
+        // client's backlog when the stop arrives, and then fails. That failure is part of stopping, not a crash.
+        var options = RedisServiceCollectionExtensions.CreateConnectionOptions($"127.0.0.1:{FreePort()}");
+        options.AsyncTimeout = 1_000;
+        options.ConnectTimeout = 500;
+        await using var unreachable = await ConnectionMultiplexer.ConnectAsync(options);
+        var logger = new ListLogger<QueueWorker>();
+        using var worker = Worker(unreachable, Options(NewStream()), logger: logger, handlers: new RecordingHandler());
+
+        await worker.StartAsync(CancellationToken.None);
+        await Task.Delay(200, CancellationToken.None);
+        await worker.StopAsync(CancellationToken.None);
+
+        Assert.That(worker.ExecuteTask, Is.Not.Null);
+        await EventuallyAsync(() => worker.ExecuteTask!.IsCompleted, "the worker's loop ended");
+        Assert.That(worker.ExecuteTask!.IsFaulted, Is.False, worker.ExecuteTask.Exception?.ToString());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static async Task<ConnectionMultiplexer> Connect(LocalRedisServer server) =>
         await ConnectionMultiplexer.ConnectAsync(RedisServiceCollectionExtensions.CreateConnectionOptions(server.Url));
 }
