@@ -45,10 +45,6 @@ internal static class RunnerHost
         return builder;
     }
 
-    /// <summary>Validates every option before anything starts, then runs the host until it stops.</summary>
-    public static Task<int> RunAsync(HostApplicationBuilder builder, CancellationToken cancellationToken) =>
-        RunAsync(builder.Build(), banner: null, cancellationToken);
-
     /// <summary>
     /// Validates every option before anything starts, logs the banner (if any), then runs the host until it
     /// stops. Takes ownership of <paramref name="host"/>.
