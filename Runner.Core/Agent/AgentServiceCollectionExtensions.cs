@@ -24,11 +24,11 @@ public static class AgentServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<AgentOptions>()
             .Bind(configuration)
-            .Configure(o => o.LockTtl = DurationSetting.Read(configuration, AgentOptions.LockTtlVariable, AgentOptions.DefaultLockTtl))
+            .BindDurations(configuration, (AgentOptions.LockTtlVariable, (o, v) => o.LockTtl = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
         // Read for RUNNER_MAX_ATTEMPTS only: the failure comment says whether the queue will try again.
-        services.AddOptions<QueueOptions>().Bind(configuration);
+        services.AddQueueOptions(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
         services.TryAddSingleton<IssueLock>();

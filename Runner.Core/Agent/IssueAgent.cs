@@ -9,7 +9,6 @@ using Runner.Core.Agent.Loop;
 using Runner.Core.Agent.RepoConfig;
 using Runner.Core.Agent.Triage;
 using Runner.Core.Agent.Webhooks;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 using Runner.Core.Llm;
 using Runner.Core.Queue;

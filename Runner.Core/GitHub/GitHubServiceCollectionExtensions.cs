@@ -20,11 +20,9 @@ public static class GitHubServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<GitHubOptions>()
             .Bind(configuration)
-            .Configure(options =>
-            {
-                options.WriteInterval = DurationSetting.Read(configuration, GitHubOptions.WriteIntervalVariable, options.WriteInterval);
-                options.MaxWait = DurationSetting.Read(configuration, GitHubOptions.MaxWaitVariable, options.MaxWait);
-            })
+            .BindDurations(configuration,
+                (GitHubOptions.WriteIntervalVariable, (o, v) => o.WriteInterval = v),
+                (GitHubOptions.MaxWaitVariable, (o, v) => o.MaxWait = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitHubOptions>, GitHubOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Diagnostics;
 using Runner.Core.Llm.Http;
 using Runner.Core.Llm.RateLimiting;

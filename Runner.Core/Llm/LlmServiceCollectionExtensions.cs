@@ -22,7 +22,10 @@ public static class LlmServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<LlmOptions>()
             .Bind(configuration)
-            .Configure(options => options.ReadDurations(configuration))
+            .BindDurations(configuration,
+                (LlmOptions.TimeoutVariable, (o, v) => o.Timeout = v),
+                (LlmOptions.MaxDurationVariable, (o, v) => o.MaxDuration = v),
+                (LlmOptions.MinIntervalVariable, (o, v) => o.MinInterval = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Runner.Core.Configuration;
 using Runner.Core.Diagnostics;
 using StackExchange.Redis;
 

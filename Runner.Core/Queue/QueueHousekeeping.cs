@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Runner.Core.Configuration;
 
 namespace Runner.Core.Queue;
 

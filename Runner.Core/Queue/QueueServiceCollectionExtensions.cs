@@ -14,18 +14,41 @@ public static class QueueServiceCollectionExtensions
     private static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Registers the queue options (RUNNER_* variables, validated at start), the <see cref="QueueWorker"/> hosted
+    /// Binds <see cref="QueueOptions"/> to the <c>RUNNER_*</c> variables and validates them at start. Everything that
+    /// reads the queue's settings (worker, webhook receiver, CLI verbs) registers them through this one method; calling
+    /// it twice registers them once.
+    /// </summary>
+    public static IServiceCollection AddQueueOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<QueueOptions>) && d.ImplementationType == typeof(QueueOptionsValidator)))
+        {
+            return services;
+        }
+
+        services.AddOptions<QueueOptions>()
+            .Bind(configuration)
+            .BindDurations(configuration,
+                (QueueOptions.ClaimIdleVariable, (o, v) => o.ClaimIdle = v),
+                (QueueOptions.ShutdownTimeoutVariable, (o, v) => o.ShutdownTimeout = v),
+                (QueueOptions.ReadBlockVariable, (o, v) => o.ReadBlock = v),
+                (QueueOptions.RetryBaseDelayVariable, (o, v) => o.RetryBaseDelay = v),
+                (QueueOptions.RetryMaxDelayVariable, (o, v) => o.RetryMaxDelay = v),
+                (QueueOptions.IdempotencyWindowVariable, (o, v) => o.IdempotencyWindow = v))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueueOptions>, QueueOptionsValidator>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the queue options (<see cref="AddQueueOptions"/>), the <see cref="QueueWorker"/> hosted
     /// service, <see cref="QueueAdmin"/> for the CLI verbs, <see cref="RunnerMetrics"/> and <see cref="TimeProvider.System"/>.
     /// Needs <c>AddRunnerRedis</c> for the <c>IConnectionMultiplexer</c>.
     /// </summary>
     public static IServiceCollection AddRunnerQueue(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<QueueOptions>()
-            .Bind(configuration)
-            .Configure(options => ReadDurations(configuration, options))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueueOptions>, QueueOptionsValidator>());
+        services.AddQueueOptions(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RunnerMetrics>();
         services.TryAddSingleton<QueueAdmin>();
@@ -34,25 +57,14 @@ public static class QueueServiceCollectionExtensions
         {
             // Read the variable directly: HostOptions is resolved while the host is built, before validation runs, and
             // a bad value must surface as the validator's one line rather than as an exception here.
-            var raw = configuration[QueueOptions.ShutdownTimeoutVariable];
-            var drain = !string.IsNullOrWhiteSpace(raw) && DurationSetting.TryParse(raw, out var value) && value >= TimeSpan.Zero
+            var drain = DurationSetting.TryRead(configuration, QueueOptions.ShutdownTimeoutVariable, out var value)
                 ? value
-                : new QueueOptions().ShutdownTimeout;
+                : QueueOptions.DefaultShutdownTimeout;
             if (host.ShutdownTimeout < drain + ShutdownMargin)
             {
                 host.ShutdownTimeout = drain + ShutdownMargin;
             }
         });
         return services;
-    }
-
-    private static void ReadDurations(IConfiguration configuration, QueueOptions options)
-    {
-        options.ClaimIdle = DurationSetting.Read(configuration, QueueOptions.ClaimIdleVariable, options.ClaimIdle);
-        options.ShutdownTimeout = DurationSetting.Read(configuration, QueueOptions.ShutdownTimeoutVariable, options.ShutdownTimeout);
-        options.ReadBlock = DurationSetting.Read(configuration, QueueOptions.ReadBlockVariable, options.ReadBlock);
-        options.RetryBaseDelay = DurationSetting.Read(configuration, QueueOptions.RetryBaseDelayVariable, options.RetryBaseDelay);
-        options.RetryMaxDelay = DurationSetting.Read(configuration, QueueOptions.RetryMaxDelayVariable, options.RetryMaxDelay);
-        options.IdempotencyWindow = DurationSetting.Read(configuration, QueueOptions.IdempotencyWindowVariable, options.IdempotencyWindow);
     }
 }

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 
 namespace Runner.Tests.GitHub;

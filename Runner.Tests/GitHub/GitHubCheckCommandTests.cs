@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Runner.Cli;
-using Runner.Core.Configuration;
+using Runner.Core.GitHub;
 
 namespace Runner.Tests.GitHub;
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Octokit;
-using Runner.Core.Configuration;
 using Runner.Core.Diagnostics;
 using Runner.Core.GitHub;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Octokit;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 using Runner.Core.Queue;
 

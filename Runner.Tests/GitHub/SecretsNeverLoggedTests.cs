@@ -1,4 +1,3 @@
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 using Runner.Core.Queue;
 
