@@ -149,13 +149,10 @@ internal sealed class IssueAgent(
         }
         catch (Exception exception) when (!linked.IsCancellationRequested && task is not (HelpTaskName or RefusalTaskName))
         {
-            // Octokit's own exceptions carry no retry verdict: 404/422 must reach the queue as permanent, 5xx as transient.
-            var failure = exception is ApiException
-                ? GitHubJobErrors.ToJobException(exception, task, webhook.Repository, timeProvider)
-                : exception;
+            var failure = JobFailures.ToJobException(exception, task, webhook.Repository, timeProvider);
             logger.LogWarning("{Task} on {Repository}#{Number} failed (attempt {Attempt}): {Error}",
                 task, webhook.Repository, webhook.Issue.Number, job.Attempt, failure.Message);
-            await ReportFailureAsync(client, job, webhook, task, failure, meter);
+            await ReportFailureAsync(client, job, webhook, task, exception, failure is PermanentJobException, meter);
             if (ReferenceEquals(failure, exception))
             {
                 throw;
@@ -227,19 +224,19 @@ internal sealed class IssueAgent(
                 await client.Reaction.Issue.Create(repository.Owner, repository.Name, webhook.Issue.Number, reaction);
             }
         }
-        catch (Exception exception) when (exception is ApiException or TransientJobException or PermanentJobException)
+        catch (Exception exception) when (GitHubErrors.IsGitHubFailure(exception))
         {
             logger.LogWarning("Could not react to {Repository}#{Number}: {Error}", repository, webhook.Issue.Number, exception.Message);
         }
     }
 
     private async Task ReportFailureAsync(
-        IGitHubClient client, Job job, IssueWebhook webhook, string task, Exception exception, RunMeter meter)
+        IGitHubClient client, Job job, IssueWebhook webhook, string task, Exception cause, bool permanent, RunMeter meter)
     {
         var (title, rerun) = task == TriageTaskName
             ? ("Triage", "a maintainer can comment `/runner triage` to run it again")
             : ("Answer", "ask again with `/runner ask`");
-        var body = Notices.Failure(title, rerun, exception, job.Attempt, queueOptions.Value.MaxAttempts)
+        var body = Notices.Failure(title, rerun, cause, permanent, job.Attempt, queueOptions.Value.MaxAttempts)
             + CommentFooter.Render(meter.Model ?? llm.Model, meter.Tokens, timeProvider.GetElapsedTime(meter.Started));
         try
         {

@@ -28,7 +28,7 @@ public sealed class SecretsNeverLoggedTests
 
         context.StandIn.Enqueue("GET", "repos/octo-org/hello/issues/3", 401, """{"message":"Bad credentials"}""");
         context.StandIn.Enqueue("GET", "repos/octo-org/hello/issues/3", 401, """{"message":"Bad credentials"}""");
-        texts.Add(await FailureAsync(() => GitHubJobErrors.RunAsync("read #3", GitHubTestContext.Repository,
+        texts.Add(await FailureAsync(() => GitHubAssert.RunAsync("read #3", GitHubTestContext.Repository,
             () => client.Issue.Get("octo-org", "hello", 3))));
 
         context.StandIn.Enqueue("POST", "repos/octo-org/hello/issues/1/comments", 422, """{"message":"Validation Failed"}""");
