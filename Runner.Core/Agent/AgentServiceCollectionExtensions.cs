@@ -27,8 +27,6 @@ public static class AgentServiceCollectionExtensions
             .BindDurations(configuration, (AgentOptions.LockTtlVariable, (o, v) => o.LockTtl = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
-        // Read for RUNNER_MAX_ATTEMPTS only: the failure comment says whether the queue will try again.
-        services.AddQueueOptions(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
         services.TryAddSingleton<IssueLock>();

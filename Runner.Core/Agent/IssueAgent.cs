@@ -28,7 +28,6 @@ internal sealed class IssueAgent(
     AskTask ask,
     ILlmClient llm,
     IOptions<AgentOptions> options,
-    IOptions<QueueOptions> queueOptions,
     TimeProvider timeProvider,
     ILogger<IssueAgent> logger)
 {
@@ -236,7 +235,7 @@ internal sealed class IssueAgent(
         var (title, rerun) = task == TriageTaskName
             ? ("Triage", "a maintainer can comment `/runner triage` to run it again")
             : ("Answer", "ask again with `/runner ask`");
-        var body = Notices.Failure(title, rerun, cause, permanent, job.Attempt, queueOptions.Value.MaxAttempts)
+        var body = Notices.Failure(title, rerun, cause, permanent, job.Attempt, job.MaxAttempts)
             + CommentFooter.Render(meter.Model ?? llm.Model, meter.Tokens, timeProvider.GetElapsedTime(meter.Started));
         try
         {

@@ -52,7 +52,7 @@ internal sealed class JobExecutor
         }
 
         var parsed = JobParser.Parse(entry);
-        if (parsed.Job is not { } job)
+        if (parsed.Job is not { } parsedJob)
         {
             logger.LogWarning("Entry {StreamId} moved to the dead-letter stream: {Error}", streamId, parsed.Error);
             await PersistAsync(() => store.DeadLetterAsync(entry, parsed.Error!, 0, options.Consumer, null, held.Token, Now), abort);
@@ -60,6 +60,7 @@ internal sealed class JobExecutor
             return;
         }
 
+        var job = parsedJob with { MaxAttempts = options.MaxAttempts };
         var repository = parsed.Repository ?? "-";
         if (!handlers.TryGetValue(job.Event, out var handler))
         {
@@ -132,7 +133,7 @@ internal sealed class JobExecutor
         }
 
         var error = Describe(failure);
-        if (failure is PermanentJobException || job.Attempt >= options.MaxAttempts)
+        if (failure is PermanentJobException || job.IsLastAttempt)
         {
             var why = failure is PermanentJobException ? "dead-lettered (permanent failure)" : $"dead-lettered after {job.Attempt} attempts";
             LogFinished(job, repository, why, duration, error, LogLevel.Error);
