@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Runner.Core.Agent.Archive;
 using Runner.Core.Agent.Ask;
+using Runner.Core.Agent.Comments;
 using Runner.Core.Agent.Locking;
 using Runner.Core.Agent.RepoConfig;
 using Runner.Core.Agent.Triage;
@@ -30,6 +31,8 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.TryAddSingleton<IssueLock>();
+        services.TryAddSingleton<IssueRunLock>();
+        services.TryAddSingleton<FailureReporter>();
         services.TryAddSingleton<RepositoryArchiveCache>();
         services.TryAddSingleton<RepositoryConfigLoader>();
         services.TryAddSingleton<TriageTask>();
