@@ -30,6 +30,7 @@ public static class LlmServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Random.Shared);
         services.TryAddSingleton<RunnerMetrics>();
         services.AddLogging();
 

@@ -88,7 +88,7 @@ internal sealed class QueueHousekeeping(
             {
                 failures++;
                 outage.Report(exception, step.Method.Name);
-                delay = RedisOutage.Backoff(failures);
+                delay = outage.Backoff(failures);
             }
         }
     }

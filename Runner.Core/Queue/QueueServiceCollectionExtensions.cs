@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Runner.Core.Configuration;
+using Microsoft.Extensions.Logging;
 using Runner.Core.Diagnostics;
+using StackExchange.Redis;
 
 namespace Runner.Core.Queue;
 
@@ -51,8 +53,30 @@ public static class QueueServiceCollectionExtensions
         services.AddQueueOptions(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RunnerMetrics>();
+        services.TryAddSingleton(Random.Shared);
         services.TryAddSingleton<QueueAdmin>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueWorker>());
+
+        // The worker's parts: one of each per process, each a service so it can be replaced or tested alone.
+        services.TryAddSingleton(sp => new QueueKeys(Options(sp)));
+        services.TryAddSingleton(sp => new QueueStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<QueueKeys>()));
+        services.TryAddSingleton<IJobOutcomeStore>(sp => sp.GetRequiredService<QueueStore>());
+        services.TryAddSingleton(sp => new BlockingReader(
+            sp.GetRequiredService<IConnectionMultiplexer>().Configuration, sp.GetRequiredService<QueueKeys>(), Options(sp).Consumer, Options(sp).ReadBlock));
+        services.TryAddSingleton(sp => new JobSlots(Options(sp).Concurrency));
+        services.TryAddSingleton<InFlightJobs>();
+        services.TryAddSingleton<RetryWakeup>();
+        services.TryAddSingleton(sp => new RedisOutage(
+            sp.GetRequiredService<ILogger<QueueWorker>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Random>()));
+        services.TryAddSingleton<JobExecutor>();
+        services.TryAddSingleton(sp => new QueueHousekeeping(
+            sp.GetRequiredService<QueueStore>(), Options(sp), sp.GetRequiredService<InFlightJobs>(), sp.GetRequiredService<RetryWakeup>(),
+            sp.GetRequiredService<RedisOutage>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<QueueWorker>>()));
+        services.TryAddSingleton(sp => new QueueWorker(
+            sp.GetRequiredService<IOptions<QueueOptions>>(), sp.GetRequiredService<QueueStore>(), sp.GetRequiredService<BlockingReader>(),
+            sp.GetRequiredService<JobExecutor>(), sp.GetRequiredService<QueueHousekeeping>(), sp.GetRequiredService<JobSlots>(),
+            sp.GetRequiredService<InFlightJobs>(), sp.GetRequiredService<RedisOutage>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<QueueWorker>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueWorker>(sp => sp.GetRequiredService<QueueWorker>()));
         services.Configure<HostOptions>(host =>
         {
             // Read the variable directly: HostOptions is resolved while the host is built, before validation runs, and
@@ -67,4 +91,6 @@ public static class QueueServiceCollectionExtensions
         });
         return services;
     }
+
+    private static QueueOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<QueueOptions>>().Value;
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Runner.Core.Queue;
@@ -30,10 +32,25 @@ internal static class QueueTestKit
 
     public static string NewStream() => "test:" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>A worker built the way the host builds it (<c>AddRunnerQueue</c>), with these options, clock, logger and handlers.</summary>
     public static QueueWorker Worker(IConnectionMultiplexer redis, QueueOptions options, TimeProvider? timeProvider = null,
-        ILogger<QueueWorker>? logger = null, params IJobHandler[] handlers) =>
-        new(redis, Microsoft.Extensions.Options.Options.Create(options), handlers, timeProvider ?? TimeProvider.System,
-            logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<QueueWorker>.Instance);
+        ILogger<QueueWorker>? logger = null, params IJobHandler[] handlers)
+    {
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(redis)
+            .AddSingleton(timeProvider ?? TimeProvider.System)
+            .AddRunnerQueue(new ConfigurationBuilder().Build())
+            .AddSingleton(Microsoft.Extensions.Options.Options.Create(options))
+            .AddSingleton(logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<QueueWorker>.Instance);
+        foreach (var handler in handlers)
+        {
+            services.AddSingleton(handler);
+        }
+
+        // The provider lives as long as the worker: the worker disposes its reader when it stops.
+        return services.BuildServiceProvider().GetRequiredService<QueueWorker>();
+    }
 
     public static Task<string> EnqueueAsync(IConnectionMultiplexer redis, string stream, string delivery, string eventName = "issues",
         string payload = """{"repository":{"full_name":"octo/repo"}}""") =>
