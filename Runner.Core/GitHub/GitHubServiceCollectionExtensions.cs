@@ -29,13 +29,16 @@ public static class GitHubServiceCollectionExtensions
         services.TryAddSingleton(sp => new RunnerMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
 
         // Octokit follows redirects itself (and drops credentials on a host change): the primary handler must not.
+        // The factory's per-request logging is off: its trace events redact headers in the message but carry the raw
+        // Authorization header (JWT, installation token) as structured values. The pipeline logs what matters itself.
         services.AddHttpClient(GitHubHttp.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.All,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            });
+            })
+            .RemoveAllLoggers();
 
         services.TryAddSingleton<GitHubLimitState>();
         services.TryAddSingleton<AppJwtSigner>();

@@ -62,12 +62,12 @@ public sealed class SecretsNeverLoggedTests
             .Concat(jwts.Select(jwt => jwt.Split('.')[2]))
             .Concat(tokens)
             .ToArray();
-        var everything = context.Logs.Lines.Concat(texts).ToArray();
+        var everything = context.Logs.Lines().Concat(texts).ToArray();
 
         Assert.That(jwts, Has.Length.GreaterThanOrEqualTo(2), "the flows must have used JWTs");
         Assert.That(tokens, Has.Length.GreaterThanOrEqualTo(2), "the flows must have used tokens");
-        Assert.That(context.Logs.Lines, Has.Some.Contains("Created an installation token"), "the capture must see Runner's logs");
-        Assert.That(context.Logs.Lines, Has.Some.Contains("retrying once with fresh credentials"));
+        Assert.That(context.Logs.Lines(), Has.Some.Contains("Created an installation token"), "the capture must see Runner's logs");
+        Assert.That(context.Logs.Lines(), Has.Some.Contains("retrying once with fresh credentials"));
         Assert.That(texts, Has.Some.Contains("GITHUB_APP_PRIVATE_KEY is not a PEM RSA private key"));
         var leaks = everything.SelectMany(text => secrets.Where(secret => text.Contains(secret, StringComparison.Ordinal))
             .Select(secret => $"{secret[..Math.Min(12, secret.Length)]}… in: {text[..Math.Min(160, text.Length)]}")).ToArray();

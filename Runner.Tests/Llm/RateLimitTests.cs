@@ -150,7 +150,7 @@ public sealed class RateLimitTests
         var settings = new Dictionary<string, string?>(OnePerSecondBurstTwo) { ["LLM_BURST"] = "1" };
         await using var harness = LlmHarness.Create(server.NativeUrl, settings, connection);
         await harness.AskAsync();
-        Assert.That(harness.Logs.Entries.Where(e => e.Level == LogLevel.Warning), Is.Empty);
+        Assert.That(harness.Logs.GetSnapshot().Where(e => e.Level == LogLevel.Warning), Is.Empty);
 
         await redis.KillAsync();
         try
@@ -165,7 +165,7 @@ public sealed class RateLimitTests
             await redis.RestartAsync();
         }
 
-        var warnings = harness.Logs.Entries.Where(e => e.Message.Contains("Redis is unreachable", StringComparison.Ordinal)).ToList();
+        var warnings = harness.Logs.GetSnapshot().Where(e => e.Message.Contains("Redis is unreachable", StringComparison.Ordinal)).ToList();
         Assert.That(warnings, Has.Count.EqualTo(1));
         Assert.That(warnings[0].Level, Is.EqualTo(LogLevel.Warning));
         Assert.That(harness.PausesOf(LlmPauseKind.TokenBucket), Has.Count.EqualTo(2),

@@ -100,16 +100,3 @@ internal sealed class RecordingHandler(params string[] events) : IJobHandler
         await Behaviour(job, cancellationToken);
     }
 }
-
-/// <summary>Keeps every formatted log line, so tests can check what operators would read.</summary>
-internal sealed class ListLogger<T> : ILogger<T>
-{
-    public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Lines.Enqueue((logLevel, formatter(state, exception)));
-}
