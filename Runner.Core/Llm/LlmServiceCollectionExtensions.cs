@@ -48,6 +48,7 @@ public static class LlmServiceCollectionExtensions
         services.TryAddSingleton(sp => new LlmRateLimiter(
             sp.GetRequiredService<IOptions<LlmOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Random>(),
             sp.GetRequiredService<LlmPauses>(),
             sp.GetService<IConnectionMultiplexer>(),
             sp.GetRequiredService<ILogger<LlmRateLimiter>>()));
