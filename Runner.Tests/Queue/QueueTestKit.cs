@@ -56,20 +56,10 @@ internal static class QueueTestKit
         string payload = """{"repository":{"full_name":"octo/repo"}}""") =>
         new JobProducer(redis, stream, TimeProvider.System).EnqueueAsync(eventName, delivery, payload);
 
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test with <paramref name="what"/> otherwise.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out waiting for: {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    /// <summary>Waits until <paramref name="condition"/> holds (NUnit's delayed constraint polls it); fails the test with <paramref name="what"/> otherwise.</summary>
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Assert.ThatAsync(condition, Is.True.After((int)(timeout ?? TimeSpan.FromSeconds(15)).TotalMilliseconds, 20),
+            $"timed out waiting for: {what}");
 
     public static Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         EventuallyAsync(() => Task.FromResult(condition()), what, timeout);
