@@ -216,17 +216,6 @@ public sealed class InstallationTokenTests
         Assert.That(context.StandIn.RequestsTo("GET", "/issues/1").Single().Credential, Is.EqualTo(context.StandIn.IssuedTokens.Single()));
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("condition not reached within 10 s");
-            }
-
-            await Task.Delay(5);
-        }
-    }
+    internal static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.HoldsAsync(condition, "the token condition", TimeSpan.FromSeconds(10));
 }

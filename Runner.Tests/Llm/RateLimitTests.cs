@@ -188,18 +188,7 @@ public sealed class RateLimitTests
         Assert.That(spacing, Is.All.InRange(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(300)));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("condition not met within 10 s");
-            }
-
-            // Real time here: the multiplexer notices the closed socket on its own thread.
-            await Task.Delay(10);
-        }
-    }
+    // Real time here: the multiplexer notices a closed socket on its own thread.
+    private static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.HoldsAsync(condition, "the rate limiter condition", TimeSpan.FromSeconds(10));
 }

@@ -56,10 +56,9 @@ internal static class QueueTestKit
         string payload = """{"repository":{"full_name":"octo/repo"}}""") =>
         new JobProducer(redis, stream, TimeProvider.System).EnqueueAsync(eventName, delivery, payload);
 
-    /// <summary>Waits until <paramref name="condition"/> holds (NUnit's delayed constraint polls it); fails the test with <paramref name="what"/> otherwise.</summary>
+    /// <summary>Waits until <paramref name="condition"/> holds; fails the test with <paramref name="what"/> otherwise.</summary>
     public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
-        Assert.ThatAsync(condition, Is.True.After((int)(timeout ?? TimeSpan.FromSeconds(15)).TotalMilliseconds, 20),
-            $"timed out waiting for: {what}");
+        Eventually.HoldsAsync(condition, what, timeout ?? TimeSpan.FromSeconds(15));
 
     public static Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         EventuallyAsync(() => Task.FromResult(condition()), what, timeout);
