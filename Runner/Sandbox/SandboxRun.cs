@@ -58,6 +58,11 @@ internal static class SandboxRun
 
             var outcome = await WaitForOutcomeAsync(redis.GetDatabase(), keys, delivery, timeout, cancellationToken);
             await host.StopAsync(CancellationToken.None);
+            if (localRedis is null)
+            {
+                // The stream is the sandbox's own: it must not stay behind in the operator's Redis.
+                await redis.GetDatabase().KeyDeleteAsync([keys.StreamKey, keys.Dead, keys.Retry, keys.Done(delivery), keys.Running(delivery)]);
+            }
 
             await output.WriteLineAsync();
             var comments = repository.CommentsOn(DemoRepository.NewIssueNumber);
