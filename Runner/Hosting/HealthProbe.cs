@@ -46,6 +46,11 @@ internal static class HealthProbe
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        if (await RefusedAsync(options, deadline.Token) is { } refusal)
+        {
+            return await FailAsync(error, $"redis {endpoint} unavailable: {refusal} (is Redis running, and is REDIS_URL right?)");
+        }
+
         try
         {
             await using var connection = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(deadline.Token);
@@ -76,6 +81,49 @@ internal static class HealthProbe
                 _ => FirstLine(exception.Message),
             };
             return await FailAsync(error, $"redis {endpoint} unavailable: {reason}");
+        }
+    }
+
+    /// <summary>
+    /// A refused connection or an unknown host is certain at once, while the Redis client keeps retrying until the
+    /// deadline and could then only say "no answer". A plain TCP connect tells them apart; anything else (a slow
+    /// network, TLS, auth) is left to the client.
+    /// </summary>
+    private static async Task<string?> RefusedAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+    {
+        if (options.EndPoints.Count == 0)
+        {
+            return null;
+        }
+
+        var (host, port) = options.EndPoints[0] switch
+        {
+            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => (string.Empty, 0),
+        };
+        if (host.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(host, port, cancellationToken);
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException exception) when (exception.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        {
+            return "connection refused";
+        }
+        catch (System.Net.Sockets.SocketException exception) when (exception.SocketErrorCode is System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData)
+        {
+            return $"host {host} not found";
+        }
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return null;
         }
     }
 
