@@ -118,7 +118,7 @@ public sealed partial class ComposeFileTests
     {
         var overrides = RepositoryFiles.YamlDocuments("docker-compose.key-file.yml").Single().Map("services");
         var workers = Services.Where(s => s.Value.MapOrNull("environment")?.ContainsKey("OLLAMA_API_KEY") == true
-            && !s.Value.ContainsKey("command")).Select(s => s.Key);
+            && s.Value.Text("command") is null).Select(s => s.Key);
 
         Assert.That(overrides.Keys, Is.EquivalentTo(workers));
         Assert.That(overrides.Values, Has.All.Matches<object>(o => o.Map("environment").Text("GITHUB_APP_PRIVATE_KEY_PATH") == "/run/secrets/github_app_private_key"));
