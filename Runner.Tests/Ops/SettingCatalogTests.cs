@@ -15,7 +15,7 @@ public sealed partial class SettingCatalogTests
     {
         var expected = SettingCatalog.MarkdownTable();
 
-        Assert.That(RepositoryFiles.Read("README.md").ReplaceLineEndings("\n"), Does.Contain(expected),
+        Assert.That(RepositoryFiles.Read("README.md").ReplaceLineEndings("\n").Contains(expected, StringComparison.Ordinal), Is.True,
             "paste this table into README.md's Configuration section:\n" + expected);
     }
 

@@ -41,6 +41,8 @@ internal static class SandboxRun
             var builder = RunnerHost.CreateBuilder();
             builder.Configuration.AddInMemoryCollection(Overrides(localRedis?.Url ?? externalRedis!, stream, gitHub, model, cacheDirectory.FullName));
             builder.AddRunnerWorker();
+            // A demo that stops by itself: no "Press Ctrl+C to shut down", content root or environment lines.
+            builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
             using var host = builder.Build();
             if (!RunnerHost.TryValidateConfiguration(host.Services, out var error))
             {
