@@ -83,7 +83,7 @@ public sealed partial class SettingCatalogTests
         });
     }
 
-    [GeneratedRegex(@"^  (?<name>[A-Z][A-Z0-9_]+) += (?<value>.*)$")]
+    [GeneratedRegex(@"^\s+(?<name>[A-Z][A-Z0-9_]+) += (?<value>.*)$")]
     private static partial Regex BannerLine();
 }
 
