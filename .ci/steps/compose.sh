@@ -18,14 +18,7 @@ else
   compose=(docker-compose)
 fi
 echo "ci: compose: $("${compose[@]}" version 2>/dev/null | head -n 1)"
-python=""
-for candidate in python3 /usr/bin/python3; do
-  if "$candidate" -c 'import yaml' >/dev/null 2>&1; then python="$candidate"; break; fi
-done
-if [ -z "$python" ]; then
-  apt_install python3-yaml || { echo "ci: could not install python3-yaml"; exit 1; }
-  python=/usr/bin/python3
-fi
+python="$(yaml_python)" || { echo "ci: could not install python3-yaml"; exit 1; }
 
 # A scratch copy, so a developer's real .env is never read or overwritten.
 work="$(mktemp -d)"

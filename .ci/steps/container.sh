@@ -33,7 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}" || fail "could not install ${missing[*]}"
 fi
 
-state=/var/lib/runner-ci
+# Kept between runs (base images, restore layer); RUNNER_CI_STATE points elsewhere, e.g. to measure a cold run.
+state="${RUNNER_CI_STATE:-/var/lib/runner-ci}"
 run_dir="$(mktemp -d /run/runner-ci-docker.XXXXXX)"
 export DOCKER_HOST="unix://$run_dir/docker.sock"
 mkdir -p "$state/docker"

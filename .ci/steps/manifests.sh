@@ -12,15 +12,7 @@ cd "$(dirname "$0")/../.."
 source .ci/steps/lib/apt.bash
 
 command -v yamllint >/dev/null 2>&1 || apt_install yamllint || { echo "ci: could not install yamllint"; exit 1; }
-# The python3 on PATH may not be Debian's (pyenv): use whichever interpreter has PyYAML, else install Debian's.
-python=""
-for candidate in python3 /usr/bin/python3; do
-  if "$candidate" -c 'import yaml' >/dev/null 2>&1; then python="$candidate"; break; fi
-done
-if [ -z "$python" ]; then
-  apt_install python3-yaml || { echo "ci: could not install python3-yaml"; exit 1; }
-  python=/usr/bin/python3
-fi
+python="$(yaml_python)" || { echo "ci: could not install python3-yaml"; exit 1; }
 
 # The committed .yamllint, so a plain `yamllint .` on a developer's machine checks exactly this.
 [ -f .yamllint ] || { echo "ci: .yamllint is missing"; exit 1; }

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Runner.Tests.Ops;
 
-/// <summary>The Dockerfile, .dockerignore and .env.example: checked as text, since CI has no Docker engine to build with.</summary>
+/// <summary>The Dockerfile and .dockerignore, checked as text against Runner's rules (.ci/steps/container.sh builds and runs the image).</summary>
 public sealed partial class ContainerImageTests
 {
     private static readonly string[] Dockerfile = RepositoryFiles.Read("Runner/Dockerfile").Split('\n');

@@ -11,17 +11,9 @@ namespace Runner.Tests.Ops;
 /// What an operator types, run as the real binary: every error is one line on stderr with the exit code the README
 /// promises (1 failure, 2 usage), and nothing leaks from the layers below (Lua errors, client dumps, retry logs).
 /// </summary>
-public sealed class OperatorErrorTests
+public sealed class OperatorErrorTests : LocalRedisFixture
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
-
-    private LocalRedisServer redis = null!;
-
-    [OneTimeSetUp]
-    public async Task StartRedisAsync() => redis = await LocalRedisServer.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopRedisAsync() => await redis.DisposeAsync();
 
     [Test]
     public async Task Enqueue_without_arguments_names_both_missing_arguments_in_one_line()
@@ -33,7 +25,7 @@ public sealed class OperatorErrorTests
             Assert.That(exit, Is.EqualTo(2));
             Assert.That(output, Is.Empty);
             Assert.That(error, Has.Count.EqualTo(1));
-            Assert.That(error.Single(), Does.Contain("missing <event> and <payload.json>").And.Contain("runner enqueue --help"));
+            Assert.That(error.Single(), Is.EqualTo("runner: enqueue: missing <event> and <payload.json>; usage: runner enqueue <event> <payload.json> [--delivery] (see --help)"));
         });
     }
 
@@ -47,7 +39,7 @@ public sealed class OperatorErrorTests
         Assert.Multiple(() =>
         {
             Assert.That(exit, Is.EqualTo(2));
-            Assert.That(error, Is.EqualTo(new[] { $"runner {verb}: needs one of: {subVerbs} (see runner {verb} --help)" }));
+            Assert.That(error, Is.EqualTo(new[] { $"runner: {verb}: needs one of: {subVerbs} (see --help)" }));
         });
     }
 
@@ -131,7 +123,7 @@ public sealed class OperatorErrorTests
     [Test]
     public async Task Dead_replay_of_an_id_that_is_not_a_stream_id_says_there_is_no_such_entry()
     {
-        var (exit, output, error) = await RunAsync(new() { ["REDIS_URL"] = redis.Url }, "dead", "replay", "nosuchid");
+        var (exit, output, error) = await RunAsync(new() { ["REDIS_URL"] = Redis.Url }, "dead", "replay", "nosuchid");
 
         Assert.Multiple(() =>
         {
@@ -161,7 +153,7 @@ public sealed class OperatorErrorTests
         try
         {
             await File.WriteAllTextAsync(file, "[1,2]");
-            var (exit, _, error) = await RunAsync(new() { ["REDIS_URL"] = redis.Url }, "enqueue", "issues", file);
+            var (exit, _, error) = await RunAsync(new() { ["REDIS_URL"] = Redis.Url }, "enqueue", "issues", file);
 
             Assert.Multiple(() =>
             {

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Runner.Core.Configuration;
-using Runner.Core.Redis;
 using StackExchange.Redis;
 
 namespace Runner.Tests.Ops;
@@ -10,30 +9,22 @@ namespace Runner.Tests.Ops;
 /// The sandbox's stand-ins served to other containers (compose profile demo), and the sandbox leaving nothing
 /// behind in an operator's Redis. The whole demo deployment runs in .ci/steps/container.sh.
 /// </summary>
-public sealed partial class SandboxServeTests
+public sealed partial class SandboxServeTests : LocalRedisFixture
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
-    private LocalRedisServer redis = null!;
-
-    [OneTimeSetUp]
-    public async Task StartRedisAsync() => redis = await LocalRedisServer.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopRedisAsync() => await redis.DisposeAsync();
 
     [Test]
     public async Task Serve_queues_the_demo_issue_serves_github_and_the_model_and_stops_cleanly_on_sigterm()
     {
         var stream = $"serve-test-{Guid.NewGuid():N}";
-        using var runner = RunnerProcess.Start(new Dictionary<string, string> { ["REDIS_URL"] = redis.Url, ["RUNNER_STREAM"] = stream },
+        using var runner = RunnerProcess.Start(new Dictionary<string, string> { ["REDIS_URL"] = Redis.Url, ["RUNNER_STREAM"] = stream },
             "sandbox", "serve", "--listen", "127.0.0.1", "--github-port", "0", "--model-port", "0");
 
         var gitHubLine = await runner.WaitForOutputAsync(l => l.StartsWith("sandbox serve: GitHub stand-in on", StringComparison.Ordinal), Timeout);
         var modelLine = await runner.WaitForOutputAsync(l => l.StartsWith("sandbox serve: model stand-in on", StringComparison.Ordinal), Timeout);
         await runner.WaitForOutputAsync(l => l.StartsWith("sandbox serve: enqueued issues.opened", StringComparison.Ordinal), Timeout);
 
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.HostPort);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.HostPort);
         var entries = await connection.GetDatabase().StreamRangeAsync(stream);
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Authorization = new("Bearer", "any-installation-token");
@@ -57,7 +48,7 @@ public sealed partial class SandboxServeTests
     [Test]
     public async Task Sandbox_on_an_operators_redis_removes_its_stream_when_done()
     {
-        var environment = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["REDIS_URL"] = redis.Url }).Build();
+        var environment = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["REDIS_URL"] = Redis.Url }).Build();
         await using var output = new StringWriter();
 
         var exit = await Runner.Sandbox.SandboxRun.RunAsync(environment, Timeout, output, CancellationToken.None);
@@ -65,7 +56,7 @@ public sealed partial class SandboxServeTests
         var stream = SandboxStream().Match(output.ToString());
         Assert.That(exit, Is.Zero, output.ToString());
         Assert.That(stream.Success, Is.True, output.ToString());
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.HostPort);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.HostPort);
         var database = connection.GetDatabase();
         var name = stream.Groups["stream"].Value;
         var left = new List<string>();

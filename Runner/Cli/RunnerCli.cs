@@ -51,10 +51,11 @@ internal static class RunnerCli
     internal static string UsageError(ParseResult parseResult)
     {
         var command = parseResult.CommandResult.Command;
-        var path = string.Join(' ', Ancestry(parseResult.CommandResult).Select(c => c.Name).Skip(1).Prepend("runner"));
+        var path = string.Join(' ', Ancestry(parseResult.CommandResult).Select(c => c.Name).Skip(1));
+        var prefix = path.Length == 0 ? "runner" : $"runner: {path}";
         if (command.Action is null && command.Subcommands.Count > 0)
         {
-            return $"{path}: needs one of: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))} (see {path} --help)";
+            return $"{prefix}: needs one of: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))} (see --help)";
         }
 
         var missing = command.Arguments
@@ -65,11 +66,11 @@ internal static class RunnerCli
             .ToList();
         if (missing.Count > 0)
         {
-            return $"{path}: missing {string.Join(" and ", missing)} (usage: {path} {Usage(command)}; see {path} --help)";
+            return $"{prefix}: missing {string.Join(" and ", missing)}; usage: runner {path} {Usage(command)} (see --help)";
         }
 
         var messages = parseResult.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
-        return $"{path}: {string.Join("; ", messages)} (see {path} --help)";
+        return $"runner: {(path.Length == 0 ? string.Empty : path + ": ")}{string.Join("; ", messages)} (see --help)";
     }
 
     private static string Usage(Command command) =>
