@@ -2,7 +2,8 @@
 # Builds Runner's image from Runner/Dockerfile and runs docker-compose.yml's stack on a real Docker engine, the
 # way the README tells operators to: `docker compose --env-file demo.env --profile demo up --build`, exported
 # variables on top. The worker container then answers the demo issue end to end (Redis container, the
-# `sandbox` container's GitHub and model stand-ins), and `docker stop runner` must drain and exit 0.
+# `sandbox` container's GitHub and model stand-ins); the scale and webhook profiles join the same stack; and
+# `docker stop runner` must drain and exit 0.
 #
 # It starts its own dockerd (own socket, own pid, stopped by pid at the end) with images kept under
 # /var/lib/runner-ci/docker, so a second run reuses the base images and the restore layer. No image registry is
@@ -28,6 +29,7 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   # docker.io without recommends: no extra tooling, but its iptables/containerd/runc dependencies.
   apt_install "${missing[@]}" || fail "could not install ${missing[*]}"
@@ -115,6 +117,29 @@ uid="$(docker exec runner id -u)"
 [ "$uid" = 1654 ] || fail "the worker runs as uid $uid, not 1654"
 health="$(docker exec runner dotnet Runner.dll health 2>&1)" || fail "health probe in the container: $health"
 say "banner has +$RUNNER_REVISION, uid $uid, $health"
+
+# The other profiles on the same stack: two scaled replicas join the group, and the webhook receiver queues a
+# signed delivery (published on loopback only).
+export GITHUB_WEBHOOK_SECRET=ci-webhook-secret RUNNER_WEBHOOK_PORT=127.0.0.1:18080
+"${compose[@]}" --profile scale --profile webhook up -d --scale runners=2 >"$run_dir/up2.log" 2>&1 \
+  || { cat "$run_dir/up2.log"; fail "docker-compose --profile scale --profile webhook up -d --scale runners=2"; }
+consumers=""
+for _ in $(seq 1 240); do
+  consumers="$(docker exec runner dotnet Runner.dll health 2>&1 | grep -o '[0-9]* consumers')" && [ "${consumers%% *}" -ge 3 ] && break
+  sleep 0.5
+done
+[ "${consumers%% *}" -ge 3 ] 2>/dev/null || fail "scaled replicas did not join the group ($consumers)"
+for _ in $(seq 1 240); do curl -fsS http://127.0.0.1:18080/healthz >/dev/null 2>&1 && break; sleep 0.5; done
+# issues.closed: queued by the receiver (202), then acknowledged by a worker without a run.
+body='{"action":"closed","repository":{"full_name":"octo-demo/hello-runner"}}'
+signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$GITHUB_WEBHOOK_SECRET" | sed 's/^.*= //')"
+status="$(curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:18080/webhook -H 'Content-Type: application/json' \
+  -H 'X-GitHub-Event: issues' -H 'X-GitHub-Delivery: ci-signed' -H "X-Hub-Signature-256: $signature" --data-binary "$body")"
+[ "$status" = 202 ] || fail "webhook answered $status to a signed delivery"
+unsigned="$(curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:18080/webhook -H 'Content-Type: application/json' \
+  -H 'X-GitHub-Event: issues' -H 'X-GitHub-Delivery: ci-unsigned' --data-binary "$body")"
+[ "$unsigned" = 401 ] || fail "webhook answered $unsigned to an unsigned delivery"
+say "scale: $consumers in group runner; webhook: signed delivery 202 (queued), unsigned 401"
 
 docker stop --time 40 runner >/dev/null
 exit_code="$(docker inspect --format '{{.State.ExitCode}}' runner)"

@@ -76,9 +76,9 @@ internal static class JobParser
 
     private static string? ReadRepository(JsonElement root) =>
         root.TryGetProperty("repository", out var repository)
-               && repository.ValueKind == JsonValueKind.Object
-               && repository.TryGetProperty("full_name", out var fullName)
-               && fullName.ValueKind == JsonValueKind.String
+        && repository.ValueKind == JsonValueKind.Object
+        && repository.TryGetProperty("full_name", out var fullName)
+        && fullName.ValueKind == JsonValueKind.String
             ? fullName.GetString()
             : null;
 

@@ -56,6 +56,12 @@ internal static class SandboxRun
             var delivery = Guid.NewGuid().ToString();
             var entryId = await new JobProducer(redis, stream, TimeProvider.System)
                 .EnqueueAsync("issues", delivery, DemoRepository.IssueOpenedPayload());
+            if (localRedis is null)
+            {
+                // A backstop for a sandbox killed before its clean-up below: the stream expires by itself.
+                await redis.GetDatabase().KeyExpireAsync(keys.StreamKey, TimeSpan.FromHours(1));
+            }
+
             await output.WriteLineAsync($"sandbox: enqueued issues.opened for {repository.FullName}#{DemoRepository.NewIssueNumber} as {entryId} (delivery {delivery})");
 
             var outcome = await WaitForOutcomeAsync(redis.GetDatabase(), keys, delivery, timeout, cancellationToken);

@@ -42,9 +42,9 @@ build_from_context() {
     cp -al "$1" "$context/$2" 2>/dev/null || cp -a "$1" "$context/$2"
     shift 2
   done
-  docker build -q -t "$tag" "$context" >/dev/null
-  local status=$?
-  rm -rf "$context"
+  local status=0
+  docker build -q -t "$tag" "$context" >"$context.log" 2>&1 || { status=$?; tail -n 20 "$context.log"; }
+  rm -rf "$context" "$context.log"
   return $status
 }
 
