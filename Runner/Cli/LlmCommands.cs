@@ -3,10 +3,10 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Serilog;
-using Serilog.Events;
 using Runner.Core.Llm;
 using Runner.Hosting;
+using Serilog;
+using Serilog.Events;
 
 namespace Runner.Cli;
 
@@ -16,7 +16,6 @@ namespace Runner.Cli;
 /// </summary>
 internal static class LlmCommands
 {
-
     public static IEnumerable<Command> Create() => [Create(RunnerHost.CreateBuilder)];
 
     /// <param name="createBuilder">Where configuration and logging come from; tests pass their own.</param>

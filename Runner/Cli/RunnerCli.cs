@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Runner.Hosting;
 
 namespace Runner.Cli;
@@ -60,7 +61,7 @@ internal static class RunnerCli
 
         var missing = command.Arguments
             .Where(argument => argument.Arity.MinimumNumberOfValues > 0
-                               && parseResult.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+                               && parseResult.CommandResult.Children.OfType<ArgumentResult>()
                                    .All(result => result.Argument != argument || result.Tokens.Count == 0))
             .Select(argument => $"<{argument.Name}>")
             .ToList();
@@ -78,12 +79,12 @@ internal static class RunnerCli
             .Concat(command.Options.Where(o => !o.Hidden && o.Name.StartsWith("--", StringComparison.Ordinal) && o.Name is not ("--help" or "--version"))
                 .Select(o => $"[{o.Name}]")));
 
-    private static List<Command> Ancestry(System.CommandLine.Parsing.CommandResult result)
+    private static List<Command> Ancestry(CommandResult result)
     {
         var chain = new List<Command>();
-        for (System.CommandLine.Parsing.SymbolResult? current = result; current is not null; current = current.Parent)
+        for (SymbolResult? current = result; current is not null; current = current.Parent)
         {
-            if (current is System.CommandLine.Parsing.CommandResult commandResult)
+            if (current is CommandResult commandResult)
             {
                 chain.Add(commandResult.Command);
             }

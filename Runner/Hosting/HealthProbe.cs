@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Runner.Core.Configuration;
@@ -98,8 +100,8 @@ internal static class HealthProbe
 
         var (host, port) = options.EndPoints[0] switch
         {
-            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
-            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
             _ => (string.Empty, 0),
         };
         if (host.Length == 0)
@@ -109,19 +111,19 @@ internal static class HealthProbe
 
         try
         {
-            using var client = new System.Net.Sockets.TcpClient();
+            using var client = new TcpClient();
             await client.ConnectAsync(host, port, cancellationToken);
             return null;
         }
-        catch (System.Net.Sockets.SocketException exception) when (exception.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionRefused)
         {
             return "connection refused";
         }
-        catch (System.Net.Sockets.SocketException exception) when (exception.SocketErrorCode is System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData)
+        catch (SocketException exception) when (exception.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
         {
             return $"host {host} not found";
         }
-        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or OperationCanceledException)
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException)
         {
             return null;
         }
