@@ -64,7 +64,7 @@ expect_app_id() {
   if output=$(rendered "$@") && grep -qE "GITHUB_APP_ID: ['\"]?4711" <<<"$output"; then
     echo "ci: compose ok: $label reaches the worker"
   else
-    echo "ci: compose FAILED: $label does not reach the worker"; echo "$output" | head -n 20; failures=$((failures + 1))
+    echo "ci: compose FAILED: $label does not reach the worker"; echo "$output" | head -n 20; return 1
   fi
 }
 rm -f .env
@@ -75,10 +75,19 @@ rm -f .env
   set +a
   expect_app_id "exported variables, no .env" -f docker-compose.yml
 ) || failures=$((failures + 1))
+# A fresh `cp .env.example .env` (empty values) must not hide what is exported in the shell.
+cp .env.example .env
+(
+  set -a
+  # shellcheck disable=SC1090
+  source <(filled | grep -v '^#')
+  set +a
+  expect_app_id "exported variables over an empty .env" -f docker-compose.yml
+) || failures=$((failures + 1))
 filled > .env
-expect_app_id ".env next to the compose file" -f docker-compose.yml
+expect_app_id ".env next to the compose file" -f docker-compose.yml || failures=$((failures + 1))
 mv .env elsewhere/runner.env
-expect_app_id "--env-file elsewhere/runner.env" --env-file elsewhere/runner.env -f docker-compose.yml
+expect_app_id "--env-file elsewhere/runner.env" --env-file elsewhere/runner.env -f docker-compose.yml || failures=$((failures + 1))
 
 cp .env.example .env
 check "a fresh copy of .env.example (empty values)" -f docker-compose.yml
