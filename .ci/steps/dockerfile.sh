@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Replays the build stage of Runner/Dockerfile without Docker (CI has no engine): copies into a scratch /src
+# Replays the build stage of Runner/Dockerfile without Docker (so it is checked even where container.sh must skip
+# because dockerd cannot start): copies into a scratch /src
 # exactly what each COPY copies (minus .dockerignore's bin/ and obj/), runs each RUN there with /app redirected
 # to the scratch folder, then starts the published Runner.dll the way ENTRYPOINT does. This catches a restore
 # layer that misses a file, a Release-only build error, or an entry point that does not start. It does not pull

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lints the YAML we ship and checks the Kubernetes manifests in deploy/ without a cluster:
-#   yamllint (syntax, duplicate keys, indentation) on deploy/ and the compose files;
+#   yamllint . with the committed .yamllint (syntax, duplicate keys, indentation) on deploy/ and the compose files;
 #   kubeconform when it is on PATH (it is not served by Debian, and its schemas need the internet);
 #   `kubectl kustomize deploy/` when kubectl is there (renders the kustomization offline);
 #   a structural check: apiVersion/kind per object, selectors matching pod labels, resources on every container,
@@ -12,19 +12,12 @@ cd "$(dirname "$0")/../.."
 source .ci/steps/lib/apt.bash
 
 command -v yamllint >/dev/null 2>&1 || apt_install yamllint || { echo "ci: could not install yamllint"; exit 1; }
-# The python3 on PATH may not be Debian's (pyenv): use whichever interpreter has PyYAML, else install Debian's.
-python=""
-for candidate in python3 /usr/bin/python3; do
-  if "$candidate" -c 'import yaml' >/dev/null 2>&1; then python="$candidate"; break; fi
-done
-if [ -z "$python" ]; then
-  apt_install python3-yaml || { echo "ci: could not install python3-yaml"; exit 1; }
-  python=/usr/bin/python3
-fi
+python="$(yaml_python)" || { echo "ci: could not install python3-yaml"; exit 1; }
 
-yamllint -s -d '{extends: default, rules: {line-length: {max: 120}, document-start: disable, truthy: {check-keys: false}}}' \
-  deploy/ docker-compose*.yml
-echo "ci: yamllint ok"
+# The committed .yamllint, so a plain `yamllint .` on a developer's machine checks exactly this.
+[ -f .yamllint ] || { echo "ci: .yamllint is missing"; exit 1; }
+yamllint -s .
+echo "ci: yamllint . ok"
 
 if command -v kubeconform >/dev/null 2>&1; then
   kubeconform -strict -summary -ignore-missing-schemas -skip Kustomization deploy/*.yaml

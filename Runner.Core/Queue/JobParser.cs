@@ -41,7 +41,13 @@ internal static class JobParser
         string? repository;
         try
         {
-            repository = ReadRepository(payload);
+            using var document = JsonDocument.Parse(payload);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return ParsedEntry.Malformed(id, delivery, "malformed entry: field 'payload' must be a JSON object (the webhook body)");
+            }
+
+            repository = ReadRepository(document.RootElement);
         }
         catch (JsonException)
         {
@@ -68,17 +74,13 @@ internal static class JobParser
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value : null;
     }
 
-    private static string? ReadRepository(string payload)
-    {
-        using var document = JsonDocument.Parse(payload);
-        return document.RootElement.ValueKind == JsonValueKind.Object
-               && document.RootElement.TryGetProperty("repository", out var repository)
-               && repository.ValueKind == JsonValueKind.Object
-               && repository.TryGetProperty("full_name", out var fullName)
-               && fullName.ValueKind == JsonValueKind.String
+    private static string? ReadRepository(JsonElement root) =>
+        root.TryGetProperty("repository", out var repository)
+        && repository.ValueKind == JsonValueKind.Object
+        && repository.TryGetProperty("full_name", out var fullName)
+        && fullName.ValueKind == JsonValueKind.String
             ? fullName.GetString()
             : null;
-    }
 
     private static string? First(StreamEntry entry, string name)
     {

@@ -54,6 +54,12 @@ public sealed class QueueAdmin(IConnectionMultiplexer redis, IOptions<QueueOptio
     /// <returns>The new stream id, or <see langword="null"/> when no dead entry has that id.</returns>
     public async Task<string?> ReplayDeadAsync(string deadId)
     {
+        // Redis rejects a malformed id inside the script with an error naming the script: it is simply no entry.
+        if (!IsStreamId(deadId))
+        {
+            return null;
+        }
+
         var values = new List<RedisValue> { deadId };
         values.AddRange(DeadLetterFields.Metadata.Select(name => (RedisValue)name));
         var result = await Db.ScriptEvaluateAsync(QueueScripts.Replay, [keys.Dead, keys.StreamKey], [.. values]);
@@ -81,6 +87,11 @@ public sealed class QueueAdmin(IConnectionMultiplexer redis, IOptions<QueueOptio
             after = "(" + batch[^1].Id;
         }
     }
+
+    private static bool IsStreamId(string id) =>
+        id.Split('-') is [var milliseconds, .. var rest] && rest.Length <= 1
+        && ulong.TryParse(milliseconds, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+        && rest.All(sequence => ulong.TryParse(sequence, NumberStyles.None, CultureInfo.InvariantCulture, out _));
 
     /// <summary>Deletes the dead-letter stream; returns how many entries it held.</summary>
     public async Task<long> PurgeDeadAsync() => (long)await Db.ScriptEvaluateAsync(PurgeScript, [keys.Dead]);

@@ -87,7 +87,8 @@ public static class RedisUrl
             return false;
         }
 
-        if (host.Length == 0 || port is <= 0 or > 65535 || host.Contains('@', StringComparison.Ordinal))
+        // CheckHostName rejects what no resolver accepts (spaces, '@' of password@host) before it reaches the client.
+        if (port is <= 0 or > 65535 || Uri.CheckHostName(host.Trim('[', ']')) == UriHostNameType.Unknown)
         {
             error = $"{Variable} is not host:port or a redis:// URL";
             return false;

@@ -68,13 +68,13 @@ public sealed class GitHubCheckCommandTests
     }
 
     [Test]
-    public async Task Check_reports_missing_configuration_in_one_line_and_exits_2()
+    public async Task Check_reports_missing_configuration_in_one_line_and_exits_1_like_every_verb()
     {
         await using var context = await GitHubTestContext.StartAsync();
 
         var (exit, _, error) = await RunAsync(context, s => s.Remove(GitHubOptions.PrivateKeyVariable), "github", "check");
 
-        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(exit, Is.EqualTo(1));
         Assert.That(error.TrimEnd(), Is.EqualTo(
             "runner: configuration error: GITHUB_APP_PRIVATE_KEY is required (or GITHUB_APP_PRIVATE_KEY_PATH): the App's private key (.pem)"));
         Assert.That(context.StandIn.Requests, Is.Empty);

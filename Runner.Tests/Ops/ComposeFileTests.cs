@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Runner.Core.Configuration;
 using Runner.Core.Queue;
+using Runner.Hosting;
 
 namespace Runner.Tests.Ops;
 
@@ -24,21 +25,31 @@ public sealed partial class ComposeFileTests
             Assert.That(runner.Map("depends_on").Map("redis").Text("condition"), Is.EqualTo("service_healthy"));
             Assert.That(runner.Map("build").Text("dockerfile"), Is.EqualTo("Runner/Dockerfile"));
             Assert.That(runner.Map("build").Text("context"), Is.EqualTo("."));
-            Assert.That(runner.Text("env_file"), Is.EqualTo(".env"));
+            // No env_file: it fails without a .env, while exported variables and --env-file must work too.
+            Assert.That(runner.ContainsKey("env_file"), Is.False);
+            Assert.That(runner.Text("pull_policy"), Is.EqualTo("build"), "up after an update must not reuse an old image");
+            Assert.That(runner.Map("build").Map("args").Text("RUNNER_REVISION"), Is.EqualTo("${RUNNER_REVISION:-}"));
         });
     }
 
     [Test]
-    public void Runner_environment_requires_the_key_and_has_the_documented_defaults()
+    public void Every_variable_of_env_example_reaches_the_worker_and_webhook_and_none_is_refused_by_compose()
     {
-        var environment = Services.Map("runner").Map("environment");
+        var composeOnly = SettingCatalog.All.Where(s => s.Scope == SettingScope.Compose).Select(s => s.Variable);
+        var expected = EnvExample.Variables().Except(composeOnly).ToList();
+        var text = RepositoryFiles.Read("docker-compose.yml");
 
         Assert.Multiple(() =>
         {
-            Assert.That(environment.Text("OLLAMA_API_KEY"), Does.StartWith("${OLLAMA_API_KEY:?"));
-            Assert.That(environment.Text("OLLAMA_API_URL"), Is.EqualTo("${OLLAMA_API_URL:-https://ollama.com/api}"));
-            Assert.That(environment.Text("OLLAMA_MODEL"), Is.EqualTo("${OLLAMA_MODEL:-glm-4.6}"));
-            Assert.That(environment.Text("REDIS_URL"), Is.EqualTo("redis://redis:6379"));
+            foreach (var service in new[] { "runner", "runners", "webhook" })
+            {
+                Assert.That(Services.Map(service).Map("environment").Keys.Select(k => k.ToString()), Is.SupersetOf(expected), service);
+            }
+
+            Assert.That(Services.Map("runner").Map("environment").Text("REDIS_URL"), Is.EqualTo("redis://redis:6379"));
+            // ${X:?} is evaluated by every compose command (down, logs, ps), not only by up: the worker's one-line
+            // configuration error is what reports a missing value.
+            Assert.That(text, Does.Not.Contain(":?"));
         });
     }
 
@@ -107,7 +118,8 @@ public sealed partial class ComposeFileTests
     public void Key_file_override_covers_every_worker_service()
     {
         var overrides = RepositoryFiles.YamlDocuments("docker-compose.key-file.yml").Single().Map("services");
-        var workers = Services.Where(s => s.Value.MapOrNull("environment")?.ContainsKey("OLLAMA_API_KEY") == true).Select(s => s.Key);
+        var workers = Services.Where(s => s.Value.MapOrNull("environment")?.ContainsKey("OLLAMA_API_KEY") == true
+            && s.Value.Text("command") is null).Select(s => s.Key);
 
         Assert.That(overrides.Keys, Is.EquivalentTo(workers));
         Assert.That(overrides.Values, Has.All.Matches<object>(o => o.Map("environment").Text("GITHUB_APP_PRIVATE_KEY_PATH") == "/run/secrets/github_app_private_key"));

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Runner.Hosting;
-using Runner.Webhook;
 
 namespace Runner.Tests.Ops;
 
@@ -34,7 +33,7 @@ internal sealed class RunnerProcess : IDisposable
         }
 
         // Hermetic: none of Runner's variables leak in from the machine running the tests.
-        foreach (var setting in SettingCatalog.Worker.Concat(WebhookHost.Banner.Settings))
+        foreach (var setting in SettingCatalog.All)
         {
             startInfo.Environment.Remove(setting.Variable);
         }

@@ -1,34 +1,25 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Runner.Core.Redis;
 using Runner.Webhook;
 using StackExchange.Redis;
 
 namespace Runner.Tests.Ops;
 
 /// <summary>The built binary, started the way the container starts it.</summary>
-public sealed class RunnerProcessTests
+public sealed class RunnerProcessTests : LocalRedisFixture
 {
     private const string WebhookSecret = "webhook-SECRET-never-logged-4711";
     private const string OllamaKey = "sk-OLLAMA-never-logged-0815";
     private const string PrivateKey = "-----BEGIN RSA PRIVATE KEY-----\nMIIE-never-logged-key-body\n-----END RSA PRIVATE KEY-----";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private LocalRedisServer redis = null!;
-
-    [OneTimeSetUp]
-    public async Task StartRedisAsync() => redis = await LocalRedisServer.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopRedisAsync() => await redis.DisposeAsync();
-
     [Test]
     public async Task Webhook_with_json_logs_writes_one_json_object_per_line_leaks_no_secret_and_exits_0_on_sigterm()
     {
         using var runner = RunnerProcess.Start(new Dictionary<string, string>
         {
-            ["REDIS_URL"] = redis.Url,
+            ["REDIS_URL"] = Redis.Url,
             ["GITHUB_WEBHOOK_SECRET"] = WebhookSecret,
             ["OLLAMA_API_KEY"] = OllamaKey,
             ["GITHUB_APP_PRIVATE_KEY"] = PrivateKey,
@@ -67,7 +58,7 @@ public sealed class RunnerProcessTests
     [Test]
     public async Task Webhook_without_its_secret_exits_1_with_one_line_naming_the_variable()
     {
-        using var runner = RunnerProcess.Start(new Dictionary<string, string> { ["REDIS_URL"] = redis.Url }, "webhook");
+        using var runner = RunnerProcess.Start(new Dictionary<string, string> { ["REDIS_URL"] = Redis.Url }, "webhook");
 
         var exit = await runner.WaitForExitAsync(StartTimeout);
 
@@ -80,7 +71,7 @@ public sealed class RunnerProcessTests
     {
         using var runner = RunnerProcess.Start(new Dictionary<string, string>
         {
-            ["REDIS_URL"] = redis.Url,
+            ["REDIS_URL"] = Redis.Url,
             ["GITHUB_WEBHOOK_SECRET"] = WebhookSecret,
             ["RUNNER_LOG_LEVEL"] = "loud",
             ["RUNNER_LOG_FORMAT"] = "xml",
@@ -97,9 +88,9 @@ public sealed class RunnerProcessTests
     [Test]
     public async Task Health_verb_exits_1_before_the_group_exists_and_0_after()
     {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.HostPort);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.HostPort);
         var stream = $"health:{Guid.NewGuid():N}";
-        var environment = new Dictionary<string, string> { ["REDIS_URL"] = redis.Url, ["RUNNER_STREAM"] = stream };
+        var environment = new Dictionary<string, string> { ["REDIS_URL"] = Redis.Url, ["RUNNER_STREAM"] = stream };
 
         using var before = RunnerProcess.Start(environment, "health");
         var beforeExit = await before.WaitForExitAsync(StartTimeout);

@@ -12,7 +12,8 @@ namespace Runner.Cli;
 /// <c>runner github check [--repository owner/name]</c>: the first command an operator runs after setting the
 /// <c>GITHUB_*</c> variables. Signs a JWT, calls <c>GET /app</c>, lists the installations and, with
 /// <c>--repository</c>, exchanges a read-only installation token for that repository. Exit 0 when GitHub
-/// accepted everything, 1 when GitHub refused or could not be reached, 2 for bad configuration or arguments;
+/// accepted everything, 1 when GitHub refused or could not be reached or the configuration is bad (as every verb),
+/// 2 for bad arguments;
 /// every failure is one line on stderr.
 /// </summary>
 internal static class GitHubCommands
@@ -60,7 +61,7 @@ internal static class GitHubCommands
         if (!RunnerHost.TryValidateConfiguration(host.Services, out var configurationError))
         {
             await error.WriteLineAsync($"runner: configuration error: {configurationError}");
-            return ExitCodes.Usage;
+            return ExitCodes.Failure;
         }
 
         var app = host.Services.GetRequiredService<IGitHubAppClient>();

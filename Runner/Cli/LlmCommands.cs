@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Runner.Core.Llm;
 using Runner.Hosting;
+using Serilog;
+using Serilog.Events;
 
 namespace Runner.Cli;
 
@@ -20,7 +23,7 @@ internal static class LlmCommands
     {
         var ping = new Command("ping", "Send one tiny chat to OLLAMA_MODEL; print the model, latency and tokens");
         ping.SetAction((parseResult, cancellationToken) =>
-            RunAsync(createBuilder, parseResult.InvocationConfiguration, "llm ping", PingAsync, cancellationToken));
+            RunAsync(() => OneShot(createBuilder()), parseResult.InvocationConfiguration, "llm ping", PingAsync, cancellationToken));
 
         var models = new Command("models", "List the models the server offers (GET {url}/tags native, GET {url}/models OpenAI)");
         models.SetAction((parseResult, cancellationToken) =>
@@ -30,6 +33,20 @@ internal static class LlmCommands
         llm.Subcommands.Add(ping);
         llm.Subcommands.Add(models);
         return llm;
+    }
+
+    /// <summary>
+    /// A ping answers "does this endpoint, key and model work" in one line: one attempt (a retry loop would only
+    /// hide a refused connection or a bad key for half a minute; LLM_TIMEOUT still bounds a silent server), and the
+    /// client's own per-attempt log lines left out, since the verb prints the outcome itself.
+    /// </summary>
+    private static HostApplicationBuilder OneShot(HostApplicationBuilder builder)
+    {
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["LLM_MAX_ATTEMPTS"] = "1" });
+        // Serilog replaces the logger factory, so Microsoft.Extensions.Logging filters would not apply.
+        builder.Services.AddSerilog(configuration => LoggingSetup.Configure(configuration, LogEventLevel.Information, json: false)
+            .MinimumLevel.Override("Runner.Core.Llm", LogEventLevel.Fatal));
+        return builder;
     }
 
     private static async Task<int> RunAsync(

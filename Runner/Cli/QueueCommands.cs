@@ -30,7 +30,7 @@ internal static class QueueCommands
 
     private static Command Enqueue(Func<HostApplicationBuilder> createBuilder)
     {
-        var eventArgument = new Argument<string>("event") { Description = "GitHub event name, e.g. issues or pull_request" };
+        var eventArgument = new Argument<string>("event") { Description = "GitHub event name (X-GitHub-Event), e.g. issues or issue_comment" };
         var payloadArgument = new Argument<string>("payload.json") { Description = "File with the webhook JSON (- reads standard input)" };
         var deliveryOption = new Option<string?>("--delivery") { Description = "X-GitHub-Delivery id (the idempotency key); a new GUID by default" };
         var command = new Command("enqueue", "Add a job to the stream exactly as a producer would")
@@ -51,7 +51,11 @@ internal static class QueueCommands
             try
             {
                 payload = path == "-" ? await Console.In.ReadToEndAsync(cancellationToken) : await File.ReadAllTextAsync(path, cancellationToken);
-                using var _ = JsonDocument.Parse(payload);
+                using var document = JsonDocument.Parse(payload);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    return Fail(parse, ExitCodes.Failure, $"enqueue: {path} must hold a JSON object (the webhook body), not a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}");
+                }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {

@@ -32,6 +32,46 @@ internal static class SandboxCommands
             var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
             return await SandboxRun.RunAsync(environment, wait, Console.Out, cancellationToken);
         });
+        command.Subcommands.Add(CreateServe());
         return [command];
+    }
+
+    private static Command CreateServe()
+    {
+        var listen = new Option<string>("--listen")
+        {
+            Description = "Address to listen on (0.0.0.0: reachable from other containers).",
+            DefaultValueFactory = _ => "0.0.0.0",
+        };
+        var gitHubPort = new Option<int>("--github-port")
+        {
+            Description = "Port of the GitHub stand-in (workers: GITHUB_API_URL=http://<host>:<port>).",
+            DefaultValueFactory = _ => SandboxServe.DefaultGitHubPort,
+        };
+        var modelPort = new Option<int>("--model-port")
+        {
+            Description = "Port of the model stand-in (workers: OLLAMA_API_URL=http://<host>:<port>/api).",
+            DefaultValueFactory = _ => SandboxServe.DefaultModelPort,
+        };
+        var serve = new Command("serve",
+            "Serve the sandbox's GitHub and model stand-ins to other containers (compose profile demo), queue the demo "
+            + "issue on REDIS_URL, and print the comments workers post, until stopped.")
+        {
+            listen, gitHubPort, modelPort,
+        };
+        serve.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var ports = new[] { parseResult.GetValue(gitHubPort), parseResult.GetValue(modelPort) };
+            if (ports.Any(port => port is < 0 or > 65535))
+            {
+                await Console.Error.WriteLineAsync("runner sandbox serve: ports must be between 0 and 65535");
+                return ExitCodes.Usage;
+            }
+
+            var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            return await SandboxServe.RunAsync(environment, parseResult.GetValue(listen) ?? "0.0.0.0", ports[0], ports[1],
+                Console.Out, cancellationToken);
+        });
+        return serve;
     }
 }

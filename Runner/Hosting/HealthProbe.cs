@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Runner.Core.Queue;
@@ -46,6 +48,11 @@ internal static class HealthProbe
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        if (await RefusedAsync(options, deadline.Token) is { } refusal)
+        {
+            return await FailAsync(error, $"redis {endpoint} unavailable: {refusal} (is Redis running, and is REDIS_URL right?)");
+        }
+
         try
         {
             await using var connection = await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(deadline.Token);
@@ -76,6 +83,49 @@ internal static class HealthProbe
                 _ => FirstLine(exception.Message),
             };
             return await FailAsync(error, $"redis {endpoint} unavailable: {reason}");
+        }
+    }
+
+    /// <summary>
+    /// A refused connection or an unknown host is certain at once, while the Redis client keeps retrying until the
+    /// deadline and could then only say "no answer". A plain TCP connect tells them apart; anything else (a slow
+    /// network, TLS, auth) is left to the client.
+    /// </summary>
+    private static async Task<string?> RefusedAsync(ConfigurationOptions options, CancellationToken cancellationToken)
+    {
+        if (options.EndPoints.Count == 0)
+        {
+            return null;
+        }
+
+        var (host, port) = options.EndPoints[0] switch
+        {
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => (string.Empty, 0),
+        };
+        if (host.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(host, port, cancellationToken);
+            return null;
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return "connection refused";
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
+        {
+            return $"host {host} not found";
+        }
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException)
+        {
+            return null;
         }
     }
 

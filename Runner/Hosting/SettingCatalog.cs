@@ -1,89 +1,192 @@
 using System.Globalization;
+using Runner.Core.Agent;
+using Runner.Core.GitHub;
+using Runner.Core.Llm;
 using Runner.Core.Queue;
 using Runner.Core.Redis;
+using Runner.Webhook;
 
 namespace Runner.Hosting;
 
 /// <summary>
-/// The variables each mode's start-up banner lists. Defaults come from the options classes where this assembly
-/// can see them, otherwise from the documented defaults of the area that owns the variable.
+/// Every environment variable operators can set: the one source for the start-up banners, the README's
+/// configuration table (rendered by <see cref="MarkdownTable"/>), .env.example and docker-compose.yml (both checked
+/// against it by tests). Defaults come from the options classes where they have them, so a default is written once.
 /// </summary>
 internal static class SettingCatalog
 {
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     private static readonly QueueOptions QueueDefaults = new();
+    private static readonly LlmOptions LlmDefaults = new();
+    private static readonly AgentOptions AgentDefaults = new();
+    private static readonly GitHubOptions GitHubDefaults = new();
 
     public static IReadOnlyList<Setting> Redis { get; } =
     [
-        new(RedisUrl.Variable, new RedisOptions().Url, SettingKind.Url),
+        new(RedisUrl.Variable, new RedisOptions().Url, SettingKind.Url)
+        {
+            Required = "in containers",
+            Meaning = "`redis://[user:pass@]host[:port][/db]`, `rediss://…` (TLS) or `host:port`; run.sh starts a local one when unset",
+        },
     ];
 
     public static IReadOnlyList<Setting> Stream { get; } =
     [
-        new("RUNNER_STREAM", QueueDefaults.Stream),
-        new("RUNNER_GROUP", QueueDefaults.Group),
+        new("RUNNER_STREAM", QueueDefaults.Stream) { Meaning = "the job contract's stream" },
+        new("RUNNER_GROUP", QueueDefaults.Group) { Meaning = "the job contract's consumer group" },
     ];
 
     public static IReadOnlyList<Setting> Consumer { get; } =
     [
-        new("RUNNER_CONSUMER", QueueDefaults.Consumer),
-        new("RUNNER_CONCURRENCY", QueueDefaults.Concurrency.ToString(CultureInfo.InvariantCulture)),
-        new("RUNNER_MAX_ATTEMPTS", QueueDefaults.MaxAttempts.ToString(CultureInfo.InvariantCulture)),
-        new("RUNNER_CLAIM_IDLE", Seconds(QueueDefaults.ClaimIdle)),
-        new("RUNNER_SHUTDOWN_TIMEOUT", Seconds(QueueDefaults.ShutdownTimeout)),
-        new("RUNNER_READ_BLOCK", "5s"),
-        new("RUNNER_RETRY_BASE_DELAY", "10s"),
-        new("RUNNER_RETRY_MAX_DELAY", "10m"),
-        new("RUNNER_IDEMPOTENCY_TTL", "24h"),
-        new("RUNNER_STREAM_RETAIN", "10000"),
+        new("RUNNER_CONSUMER", QueueDefaults.Consumer) { DocumentedDefault = "host name-pid", Meaning = "this replica's consumer name (unique per replica)" },
+        new("RUNNER_CONCURRENCY", Number(QueueDefaults.Concurrency)) { Meaning = "jobs in flight per process" },
+        new("RUNNER_MAX_ATTEMPTS", Number(QueueDefaults.MaxAttempts)) { Meaning = "attempts per job before the dead-letter stream" },
+        new(QueueOptions.ClaimIdleVariable, Duration(QueueDefaults.ClaimIdle)) { Meaning = "when a silent consumer's pending job is taken over" },
+        new(QueueOptions.ShutdownTimeoutVariable, Duration(QueueDefaults.ShutdownTimeout)) { Meaning = "drain time after SIGTERM" },
+        new(QueueOptions.ReadBlockVariable, Duration(QueueDefaults.ReadBlock)) { Meaning = "blocking-read window on an idle stream (pick-up stays immediate)" },
+        new(QueueOptions.RetryBaseDelayVariable, Duration(QueueDefaults.RetryBaseDelay)) { Meaning = "job-level backoff before the second attempt (doubling, jittered)" },
+        new(QueueOptions.RetryMaxDelayVariable, Duration(QueueDefaults.RetryMaxDelay)) { Meaning = "cap of the job-level backoff" },
+        new(QueueOptions.IdempotencyWindowVariable, Duration(QueueDefaults.IdempotencyWindow)) { Meaning = "how long a completed delivery is remembered" },
+        new("RUNNER_STREAM_RETAIN", Number(QueueDefaults.StreamRetain)) { Meaning = "acknowledged entries kept as history" },
     ];
 
     public static IReadOnlyList<Setting> GitHub { get; } =
     [
-        new("GITHUB_APP_ID", null),
-        new("GITHUB_CLIENT_ID", null),
-        new("GITHUB_APP_PRIVATE_KEY", null, SettingKind.Secret),
-        new("GITHUB_APP_PRIVATE_KEY_PATH", null),
-        new("GITHUB_API_URL", "https://api.github.com", SettingKind.Url),
-        new("GITHUB_WRITE_INTERVAL", "1s"),
-        new("GITHUB_MAX_WAIT", "2m"),
+        new(GitHubOptions.AppIdVariable, null) { Required = "yes (or `GITHUB_CLIENT_ID`)", Meaning = "the App's id; JWT issuer unless `GITHUB_CLIENT_ID` is set" },
+        new(GitHubOptions.ClientIdVariable, null) { Meaning = "the App's client id, preferred JWT issuer" },
+        new(GitHubOptions.PrivateKeyVariable, null, SettingKind.Secret)
+        {
+            Required = "yes (or `_PATH`)",
+            Meaning = "PEM (real or `\\n` newlines) or base64 of it; PKCS#1 or PKCS#8",
+        },
+        new(GitHubOptions.PrivateKeyPathVariable, null) { Required = "alternative", Meaning = "file holding the key (Docker/Kubernetes secrets)" },
+        new(GitHubOptions.ApiUrlVariable, GitHubDefaults.ApiUrl, SettingKind.Url) { Meaning = "GitHub Enterprise Server: `https://ghe.example.com` or `…/api/v3`" },
+        new(GitHubOptions.WriteIntervalVariable, Duration(GitHubDefaults.WriteInterval)) { Meaning = "spacing of content-creating requests per installation and replica" },
+        new(GitHubOptions.MaxWaitVariable, Duration(GitHubDefaults.MaxWait)) { Meaning = "longest rate-limit wait slept in a worker slot; longer hands the job back to the queue" },
     ];
 
     public static IReadOnlyList<Setting> Llm { get; } =
     [
-        new("OLLAMA_API_URL", "https://ollama.com/api", SettingKind.Url),
-        new("OLLAMA_API_KEY", null, SettingKind.Secret),
-        new("OLLAMA_MODEL", "glm-4.6"),
-        new("OLLAMA_API_FORMAT", "from the URL"),
-        new("LLM_TEMPERATURE", "0.1"),
-        new("LLM_TIMEOUT", "30s"),
-        new("LLM_MAX_DURATION", "10m"),
-        new("LLM_MAX_ATTEMPTS", "5"),
-        new("LLM_MIN_INTERVAL", "100ms"),
-        new("LLM_RATE", "off"),
-        new("LLM_BURST", "1"),
+        new(LlmOptions.ApiUrlVariable, LlmDefaults.ApiUrl, SettingKind.Url)
+        {
+            Meaning = "`…/api` = Ollama native (`POST {url}/chat`), `…/v1` = OpenAI-compatible (`POST {url}/chat/completions`)",
+        },
+        new(LlmOptions.ApiKeyVariable, null, SettingKind.Secret)
+        {
+            Required = "yes",
+            Meaning = "LLM API key (`Authorization: Bearer`); any non-empty value for a local `ollama serve`",
+        },
+        new(LlmOptions.ModelVariable, LlmDefaults.Model) { Meaning = "model name; `runner llm models` lists what the server offers" },
+        new(LlmOptions.ApiFormatVariable, "from the URL") { Meaning = "`native` or `openai`, for URLs ending in neither" },
+        new("LLM_TEMPERATURE", Number(LlmDefaults.Temperature)) { Meaning = "sampling temperature" },
+        new(LlmOptions.TimeoutVariable, Duration(LlmDefaults.Timeout)) { Meaning = "longest silence: before the first byte and between streamed chunks" },
+        new(LlmOptions.MaxDurationVariable, Duration(LlmDefaults.MaxDuration)) { Meaning = "cap on one chat call, retries included" },
+        new("LLM_MAX_ATTEMPTS", Number(LlmDefaults.MaxAttempts)) { Meaning = "HTTP attempts per chat call" },
+        new(LlmOptions.MinIntervalVariable, Duration(LlmDefaults.MinInterval)) { Meaning = "minimum spacing (+0–50 % jitter) between two requests of one process" },
+        new("LLM_RATE", "off") { Meaning = "token bucket: requests per minute shared by all replicas through Redis" },
+        new("LLM_BURST", "1") { Meaning = "token bucket: requests that may go back to back after a quiet period" },
     ];
 
     public static IReadOnlyList<Setting> Agent { get; } =
     [
-        new("AGENT_MAX_STEPS", "8"),
-        new("AGENT_MAX_TOKENS", "60000"),
-        new("AGENT_LOCK_TTL", "60s"),
-        new("RUNNER_CACHE_DIR", "a folder under the temp dir"),
-        new("RUNNER_ARCHIVE_MAX_MB", "100"),
-        new("RUNNER_CACHE_MAX_MB", "1024"),
+        new(AgentOptions.MaxStepsVariable, Number(AgentDefaults.MaxSteps)) { Meaning = "model calls per run" },
+        new(AgentOptions.MaxTokensVariable, Number(AgentDefaults.MaxTokens)) { Meaning = "tokens per run" },
+        new(AgentOptions.LockTtlVariable, Duration(AgentOptions.DefaultLockTtl)) { Meaning = "per-issue lock expiry (extended while a run lives)" },
+        new(AgentOptions.CacheDirectoryVariable, AgentDefaults.CacheDirectory) { DocumentedDefault = "<temp>/runner-cache", Meaning = "repository snapshot cache" },
+        new(AgentOptions.ArchiveMaxMegabytesVariable, Number(AgentDefaults.ArchiveMaxMegabytes)) { Meaning = "cap on one repository tarball (MB)" },
+        new(AgentOptions.CacheMaxMegabytesVariable, Number(AgentDefaults.CacheMaxMegabytes)) { Meaning = "cap on the whole cache (MB)" },
     ];
 
     public static IReadOnlyList<Setting> Operations { get; } =
     [
-        new(LoggingSetup.LevelVariable, "information"),
-        new(LoggingSetup.FormatVariable, "text"),
-        new(OtlpEndpointVariable, "off: dotnet-counters only", SettingKind.Url),
+        new(LoggingSetup.LevelVariable, "information") { Meaning = "trace, debug, information, warning, error, critical" },
+        new(LoggingSetup.FormatVariable, "text") { Meaning = "`text` or `json` (compact JSON per line)" },
+        new(OtlpEndpointVariable, "off: dotnet-counters only", SettingKind.Url)
+        {
+            Meaning = "export metrics with OTLP; `dotnet-counters monitor -p PID --counters Runner` works without it",
+        },
     ];
 
+    /// <summary>Read by the OpenTelemetry SDK itself when <see cref="OtlpEndpointVariable"/> is set.</summary>
+    public static IReadOnlyList<Setting> OpenTelemetry { get; } =
+    [
+        new("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") { Meaning = "`grpc` or `http/protobuf`" },
+        new("OTEL_METRIC_EXPORT_INTERVAL", "60000") { Meaning = "export interval in milliseconds" },
+        new("OTEL_SERVICE_NAME", "runner") { Meaning = "`service.name` of the exported metrics" },
+    ];
+
+    public static IReadOnlyList<Setting> Webhook { get; } =
+    [
+        new(WebhookOptions.SecretVariable, null, SettingKind.Secret)
+        {
+            Required = "for `runner webhook`", Scope = SettingScope.Webhook, Meaning = "verifies `X-Hub-Signature-256`",
+        },
+        new(WebhookOptions.UrlsVariable, WebhookOptions.DefaultUrl)
+        {
+            Scope = SettingScope.Webhook, Meaning = "where `runner webhook` listens, `;`-separated",
+        },
+        new(WebhookOptions.PortVariable, null)
+        {
+            Scope = SettingScope.Webhook, Meaning = "used as `http://0.0.0.0:$PORT` when `RUNNER_WEBHOOK_URLS` is unset (platforms that assign a port)",
+        },
+    ];
+
+    /// <summary>Read only by docker-compose.yml; listed so .env.example and the README cover them too.</summary>
+    public static IReadOnlyList<Setting> Compose { get; } =
+    [
+        new("RUNNER_WEBHOOK_PORT", "8080") { Scope = SettingScope.Compose, Meaning = "compose: host port of the `webhook` profile" },
+        new("RUNNER_IMAGE", "runner:local") { Scope = SettingScope.Compose, Meaning = "compose: the image name compose builds and runs" },
+        new("RUNNER_REVISION", null) { Scope = SettingScope.Compose, Meaning = "compose: commit shown in the banner (`$(git rev-parse --short HEAD)`)" },
+        new("GITHUB_APP_PRIVATE_KEY_FILE", "./github-app.private-key.pem")
+        {
+            Scope = SettingScope.Compose,
+            Required = "with `docker-compose.key-file.yml`",
+            Meaning = "compose: host path of the `.pem` mounted as a secret",
+        },
+    ];
+
+    /// <summary>What the worker's banner lists.</summary>
     public static IReadOnlyList<Setting> Worker { get; } =
         [.. Redis, .. Stream, .. Consumer, .. GitHub, .. Llm, .. Agent, .. Operations];
 
-    private static string Seconds(TimeSpan value) => $"{value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
+    /// <summary>Every variable, in the README's order.</summary>
+    public static IReadOnlyList<Setting> All { get; } =
+        [.. Llm, .. GitHub, .. Webhook.Take(1), .. Redis, .. Stream, .. Consumer, .. Agent, .. Operations, .. OpenTelemetry, .. Webhook.Skip(1), .. Compose];
+
+    /// <summary>The README's configuration table.</summary>
+    public static string MarkdownTable()
+    {
+        var lines = new List<string> { "| variable | default | required | meaning |", "| --- | --- | --- | --- |" };
+        foreach (var setting in All)
+        {
+            var required = setting.IsRequired ? $"**{setting.Required}**" : setting.Required;
+            lines.Add($"| `{setting.Variable}` | {DocumentedDefault(setting)} | {required} | {setting.Meaning} |");
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The default as the docs write it: code for values, plain words for descriptions.</summary>
+    public static string DocumentedDefault(Setting setting)
+    {
+        var text = setting.DocumentedDefault ?? setting.Default;
+        return text switch
+        {
+            null or Setting.OwnDefault => "–",
+            _ when text.Contains(' ', StringComparison.Ordinal) || text == "off" => text,
+            _ => $"`{text}`",
+        };
+    }
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The shortest of the duration forms operators write: 100ms, 30s, 60s, 2m, 24h.</summary>
+    internal static string Duration(TimeSpan value) => value switch
+    {
+        _ when value.Ticks % TimeSpan.TicksPerSecond != 0 => Number(value.TotalMilliseconds) + "ms",
+        _ when value >= TimeSpan.FromHours(1) && value.Ticks % TimeSpan.TicksPerHour == 0 => Number(value.TotalHours) + "h",
+        _ when value > TimeSpan.FromMinutes(1) && value.Ticks % TimeSpan.TicksPerMinute == 0 => Number(value.TotalMinutes) + "m",
+        _ => Number(value.TotalSeconds) + "s",
+    };
 }

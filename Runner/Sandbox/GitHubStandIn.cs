@@ -41,10 +41,10 @@ internal sealed class GitHubStandIn : IAsyncDisposable
     /// <summary>Requests without an Authorization header (there should be none).</summary>
     public int UnauthenticatedRequests { get; private set; }
 
-    public static async Task<GitHubStandIn> StartAsync()
+    public static async Task<GitHubStandIn> StartAsync(string url = "http://127.0.0.1:0")
     {
         var standIn = new GitHubStandIn();
-        standIn.server = await LoopbackHttpServer.StartAsync(standIn.Map);
+        standIn.server = await LoopbackHttpServer.StartAsync(standIn.Map, url);
         return standIn;
     }
 

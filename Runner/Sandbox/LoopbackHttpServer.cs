@@ -21,10 +21,11 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     /// <summary>The server's root, with a trailing slash, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
 
-    public static async Task<LoopbackHttpServer> StartAsync(Action<WebApplication> mapRoutes)
+    /// <param name="url">Where to listen; <c>runner sandbox serve</c> passes an address other containers reach.</param>
+    public static async Task<LoopbackHttpServer> StartAsync(Action<WebApplication> mapRoutes, string url = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestBodySize = null);
         var app = builder.Build();

@@ -41,6 +41,8 @@ internal static class SandboxRun
             var builder = RunnerHost.CreateBuilder();
             builder.Configuration.AddInMemoryCollection(Overrides(localRedis?.Url ?? externalRedis!, stream, gitHub, model, cacheDirectory.FullName));
             builder.AddRunnerWorker();
+            // A demo that stops by itself: no "Press Ctrl+C to shut down", content root or environment lines.
+            builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
             using var host = builder.Build();
             if (!RunnerHost.TryValidateConfiguration(host.Services, out var error))
             {
@@ -54,10 +56,21 @@ internal static class SandboxRun
             var delivery = Guid.NewGuid().ToString();
             var entryId = await new JobProducer(redis, stream, TimeProvider.System)
                 .EnqueueAsync("issues", delivery, DemoRepository.IssueOpenedPayload());
+            if (localRedis is null)
+            {
+                // A backstop for a sandbox killed before its clean-up below: the stream expires by itself.
+                await redis.GetDatabase().KeyExpireAsync(keys.StreamKey, TimeSpan.FromHours(1));
+            }
+
             await output.WriteLineAsync($"sandbox: enqueued issues.opened for {repository.FullName}#{DemoRepository.NewIssueNumber} as {entryId} (delivery {delivery})");
 
             var outcome = await WaitForOutcomeAsync(redis.GetDatabase(), keys, delivery, timeout, cancellationToken);
             await host.StopAsync(CancellationToken.None);
+            if (localRedis is null)
+            {
+                // The stream is the sandbox's own: it must not stay behind in the operator's Redis.
+                await redis.GetDatabase().KeyDeleteAsync([keys.StreamKey, keys.Dead, keys.Retry, keys.Done(delivery), keys.Running(delivery)]);
+            }
 
             await output.WriteLineAsync();
             var comments = repository.CommentsOn(DemoRepository.NewIssueNumber);

@@ -19,9 +19,7 @@ internal static class WebhookHost
     [
         .. SettingCatalog.Redis,
         .. SettingCatalog.Stream,
-        new(WebhookOptions.SecretVariable, null, SettingKind.Secret),
-        new(WebhookOptions.UrlsVariable, WebhookOptions.DefaultUrl),
-        new(WebhookOptions.PortVariable, null),
+        .. SettingCatalog.Webhook,
         .. SettingCatalog.Operations,
     ]);
 
