@@ -11,6 +11,10 @@ internal sealed class RunnerProcess : IDisposable
 
     private RunnerProcess(Process process) => this.process = process;
 
+    // Released for every output line and once at exit, so waiters wake on what happened instead of polling.
+    private readonly SemaphoreSlim outputChanged = new(0);
+    private volatile bool outputEnded;
+
     public ConcurrentQueue<string> Output { get; } = new();
 
     public ConcurrentQueue<string> Error { get; } = new();
@@ -56,6 +60,14 @@ internal sealed class RunnerProcess : IDisposable
             {
                 runner.Output.Enqueue(e.Data);
             }
+
+            else
+            {
+                // The end of the stream: every line the process wrote is in Output now.
+                runner.outputEnded = true;
+            }
+
+            runner.outputChanged.Release();
         };
         process.ErrorDataReceived += (_, e) =>
         {
@@ -71,21 +83,27 @@ internal sealed class RunnerProcess : IDisposable
 
     public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
     {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
+        using var expiry = new CancellationTokenSource(timeout);
+        try
         {
-            var line = Output.FirstOrDefault(match);
-            if (line is not null)
+            while (true)
             {
-                return line;
-            }
+                var line = Output.FirstOrDefault(match);
+                if (line is not null)
+                {
+                    return line;
+                }
 
-            if (process.HasExited)
-            {
-                break;
-            }
+                if (outputEnded)
+                {
+                    break;
+                }
 
-            await Task.Delay(25);
+                await outputChanged.WaitAsync(expiry.Token);
+            }
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested)
+        {
         }
 
         throw new TimeoutException($"no matching line within {timeout}; output so far:\n{AllText}");
