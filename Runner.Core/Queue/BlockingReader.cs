@@ -51,7 +51,8 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         var read = connection.GetDatabase().ExecuteAsync("XREADGROUP",
         [
             "GROUP", keys.Group, consumer, "COUNT", count.ToString(CultureInfo.InvariantCulture), "BLOCK", blockMs,
-            "STREAMS", keys.Stream, ">",
+            // The stream as a RedisKey, so a cluster connection sends the read straight to the node owning its slot.
+            "STREAMS", keys.StreamKey, ">",
         ], CommandFlags.None);
 
         // A blocking call cannot be cancelled on the server: stop waiting for it, and observe its outcome.

@@ -30,7 +30,10 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
     /// <summary>Bumped every time Redis answers again after an outage.</summary>
     public int Recoveries => Volatile.Read(ref recoveries);
 
-    /// <summary>Redis cannot be reached or is not ready (restarting, loading its data, failing over).</summary>
+    /// <summary>
+    /// Redis cannot be reached or is not ready (restarting, loading its data, failing over). CLUSTERDOWN is what every
+    /// node of a Redis Cluster answers while a master is down and its replica not yet promoted.
+    /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException or ObjectDisposedException => true,
@@ -38,6 +41,7 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
                                        || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
                                        || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
                                        || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+                                       || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
                                        || server.Message.StartsWith("BUSY", StringComparison.Ordinal),
         _ => exception.InnerException is { } inner && IsUnavailable(inner),
     };

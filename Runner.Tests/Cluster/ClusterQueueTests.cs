@@ -1,0 +1,118 @@
+using Runner.Core.Configuration;
+using Runner.Core.Queue;
+using Runner.Core.Redis;
+using Runner.Tests.Queue;
+using StackExchange.Redis;
+using static Runner.Tests.Queue.QueueTestKit;
+
+namespace Runner.Tests.Cluster;
+
+/// <summary>
+/// The queue on a real three-master Redis Cluster on loopback, reached the way the worker reaches it (REDIS_URL listing
+/// the nodes, StackExchange.Redis routing by slot), with the stream name carrying a hash tag.
+/// </summary>
+[Category("Cluster")]
+[NonParallelizable]
+public sealed class ClusterQueueTests
+{
+    private const string Stream = "{runner}:jobs";
+
+    private LocalRedisCluster cluster = null!;
+
+    [OneTimeSetUp]
+    public async Task StartCluster() => cluster = await LocalRedisCluster.StartAsync(masters: 3);
+
+    [OneTimeTearDown]
+    public async Task StopCluster() => await cluster.DisposeAsync();
+
+    [Test]
+    public async Task Two_workers_do_every_job_exactly_once_with_retries_dead_letters_and_a_reclaim()
+    {
+        await using var producer = await ConnectAsync();
+        Assert.That(producer.GetServers().Any(s => s.ServerType == ServerType.Cluster), "connected as a cluster client");
+        var ledger = new JobLedger();
+        var keys = new QueueKeys(Stream, QueueOptions.DefaultGroup);
+
+        // A consumer that read ten jobs and died: they stay pending until a worker reclaims them.
+        var db = producer.GetDatabase();
+        await db.StreamCreateConsumerGroupAsync(Stream, QueueOptions.DefaultGroup, "0", createStream: true);
+        var orphans = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            orphans.Add($"orphan-{i}");
+            await EnqueueAsync(producer, Stream, orphans[^1]);
+        }
+
+        var taken = await db.StreamReadGroupAsync(Stream, QueueOptions.DefaultGroup, "dead-consumer", ">", 10);
+        Assert.That(taken, Has.Length.EqualTo(10));
+
+        const int jobs = 200;
+        var deliveries = Enumerable.Range(0, jobs).Select(i => $"job-{i}").ToList();
+        ledger.FailOnce.UnionWith(deliveries.Where((_, i) => i % 20 == 1));
+        ledger.FailAlways.UnionWith(deliveries.Where((_, i) => i % 50 == 2));
+
+        var logger = new ListLogger<QueueWorker>();
+        await using var workers = await ClusterWorkers.StartAsync(cluster.Url, Stream, ledger, logger, count: 2);
+        await Task.WhenAll(deliveries.Select(d => EnqueueAsync(producer, Stream, d)));
+
+        var all = deliveries.Concat(orphans).ToList();
+        await EventuallyAsync(async () =>
+                all.All(d => ledger.Runs(d) > 0)
+                && await PendingAsync(producer, Stream) == 0
+                && await db.SortedSetLengthAsync(keys.Retry) == 0
+                && all.Where(d => ledger.FailOnce.Contains(d)).All(d => ledger.Runs(d) == 2),
+            "every job finished", TimeSpan.FromSeconds(60));
+
+        Assert.Multiple(() =>
+        {
+            foreach (var delivery in all)
+            {
+                var expected = ledger.FailOnce.Contains(delivery) ? 2 : 1;
+                Assert.That(ledger.Runs(delivery), Is.EqualTo(expected), $"{delivery} ran {expected} time(s)");
+            }
+
+            Assert.That(ledger.Deliveries, Has.Count.EqualTo(all.Count), "no job the test did not enqueue");
+            Assert.That(all.SelectMany(ledger.WorkersOf).Distinct().Count(), Is.EqualTo(2), "both workers did jobs");
+            Assert.That(logger.Lines.Count(l => l.Message.StartsWith("Reclaimed entry", StringComparison.Ordinal)), Is.EqualTo(10),
+                "the dead consumer's ten entries were reclaimed");
+        });
+
+        var dead = await db.StreamRangeAsync(keys.Dead);
+        Assert.That(dead.Select(e => Field(e, "delivery")), Is.EquivalentTo(ledger.FailAlways), "the permanent failures are dead letters");
+        foreach (var delivery in all.Where(d => !ledger.FailAlways.Contains(d)))
+        {
+            Assert.That(await db.KeyExistsAsync(keys.Done(delivery)), $"{delivery} is marked done");
+        }
+
+        // The operator verbs work against the cluster as well: status, and replaying a dead letter.
+        var admin = new QueueAdmin(producer, Microsoft.Extensions.Options.Options.Create(WorkerOptions(Stream, "admin")), TimeProvider.System);
+        var status = await admin.GetStatusAsync();
+        Assert.That(status.Dead, Is.EqualTo(ledger.FailAlways.Count));
+        Assert.That(status.Throughput[^1].Processed, Is.EqualTo(all.Count - ledger.FailAlways.Count));
+        var replayed = ledger.FailAlways.First();
+        Assert.That(await admin.ReplayDeadAsync(dead.First(e => Field(e, "delivery") == replayed).Id.ToString()), Is.Not.Null);
+        await EventuallyAsync(() => ledger.Runs(replayed) == 2, "the replayed dead letter ran again");
+        await EventuallyAsync(async () => await db.StreamLengthAsync(keys.Dead) == ledger.FailAlways.Count, "and went back to the dead letters");
+    }
+
+    [Test]
+    public void Every_key_the_queue_derives_from_a_tagged_stream_is_in_the_stream_slot()
+    {
+        var keys = new QueueKeys(Stream, QueueOptions.DefaultGroup);
+        RedisKey[] derived = [keys.Dead, keys.Retry, keys.Done("d-1"), keys.Running("{odd}delivery"), keys.Stats(29_000_000)];
+        using var muxer = ConnectionMultiplexer.Connect(RedisServiceCollectionExtensions.CreateConnectionOptions(cluster.Url));
+        var slot = muxer.HashSlot(keys.StreamKey);
+        Assert.That(derived.Select(k => muxer.HashSlot(k)), Is.All.EqualTo(slot));
+    }
+
+    internal static QueueOptions WorkerOptions(string stream, string consumer) => QueueTestKit.Options(stream, consumer, o =>
+    {
+        o.Concurrency = 8;
+        o.ClaimIdle = TimeSpan.FromSeconds(2);
+        o.TrimInterval = TimeSpan.FromMilliseconds(500);
+        o.StreamRetain = 50;
+    });
+
+    private async Task<ConnectionMultiplexer> ConnectAsync() =>
+        await ConnectionMultiplexer.ConnectAsync(RedisServiceCollectionExtensions.CreateConnectionOptions(cluster.Url));
+}
