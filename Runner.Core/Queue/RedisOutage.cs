@@ -5,15 +5,20 @@ namespace Runner.Core.Queue;
 
 /// <summary>
 /// Shared by the worker's loops so an outage is logged once when it starts and once when it ends, however many
-/// loops hit it. Each loop waits its own capped exponential backoff between attempts.
+/// loops hit it. Each loop waits its own capped exponential backoff between attempts. An outage ends once Redis has
+/// answered for <see cref="Settle"/> without a failure in between: during a cluster failover some commands succeed
+/// while others still reach the old master or a node the client still takes for a replica, and that flapping is one
+/// outage, not several.
 /// </summary>
 internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
     private readonly Lock gate = new();
     private DateTimeOffset? since;
+    private DateTimeOffset? answeringSince;
     private int recoveries;
 
     public bool IsOngoing
@@ -50,6 +55,7 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
     {
         lock (gate)
         {
+            answeringSince = null;
             if (since is not null)
             {
                 return;
@@ -77,7 +83,7 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
 
     public void Succeeded()
     {
-        DateTimeOffset started;
+        DateTimeOffset started, back;
         lock (gate)
         {
             if (since is not { } value)
@@ -85,12 +91,20 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
                 return;
             }
 
-            started = value;
+            var now = timeProvider.GetUtcNow();
+            answeringSince ??= now;
+            if (now - answeringSince < Settle)
+            {
+                return;
+            }
+
+            (started, back) = (value, answeringSince.Value);
             since = null;
+            answeringSince = null;
         }
 
         Interlocked.Increment(ref recoveries);
-        logger.LogInformation("Redis is reachable again after {OutageSeconds:0.0} s", (timeProvider.GetUtcNow() - started).TotalSeconds);
+        logger.LogInformation("Redis is reachable again after {OutageSeconds:0.0} s", (back - started).TotalSeconds);
     }
 
     /// <summary>The delay before retry number <paramref name="failures"/> (1-based) of one loop.</summary>

@@ -52,7 +52,7 @@ public sealed class ClusterQueueTests
         ledger.FailAlways.UnionWith(deliveries.Where((_, i) => i % 50 == 2));
 
         var logger = new ListLogger<QueueWorker>();
-        await using var workers = await ClusterWorkers.StartAsync(cluster.Url, Stream, ledger, logger, count: 2);
+        await using var workers = await ClusterWorkers.StartAsync(cluster.Url, Stream, ledger, [logger, logger]);
         await Task.WhenAll(deliveries.Select(d => EnqueueAsync(producer, Stream, d)));
 
         var all = deliveries.Concat(orphans).ToList();
@@ -85,7 +85,7 @@ public sealed class ClusterQueueTests
         }
 
         // The operator verbs work against the cluster as well: status, and replaying a dead letter.
-        var admin = new QueueAdmin(producer, Microsoft.Extensions.Options.Options.Create(WorkerOptions(Stream, "admin")), TimeProvider.System);
+        var admin = new QueueAdmin(producer, Microsoft.Extensions.Options.Options.Create(ClusterWorkers.Options(Stream, "admin")), TimeProvider.System);
         var status = await admin.GetStatusAsync();
         Assert.That(status.Dead, Is.EqualTo(ledger.FailAlways.Count));
         Assert.That(status.Throughput[^1].Processed, Is.EqualTo(all.Count - ledger.FailAlways.Count));
@@ -104,14 +104,6 @@ public sealed class ClusterQueueTests
         var slot = muxer.HashSlot(keys.StreamKey);
         Assert.That(derived.Select(k => muxer.HashSlot(k)), Is.All.EqualTo(slot));
     }
-
-    internal static QueueOptions WorkerOptions(string stream, string consumer) => QueueTestKit.Options(stream, consumer, o =>
-    {
-        o.Concurrency = 8;
-        o.ClaimIdle = TimeSpan.FromSeconds(2);
-        o.TrimInterval = TimeSpan.FromMilliseconds(500);
-        o.StreamRetain = 50;
-    });
 
     private async Task<ConnectionMultiplexer> ConnectAsync() =>
         await ConnectionMultiplexer.ConnectAsync(RedisServiceCollectionExtensions.CreateConnectionOptions(cluster.Url));
