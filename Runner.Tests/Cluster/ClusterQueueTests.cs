@@ -96,6 +96,31 @@ public sealed class ClusterQueueTests
     }
 
     [Test]
+    public async Task A_worker_refuses_a_stream_without_hash_tag_with_one_line_and_stops_the_host()
+    {
+        await using var redis = await ConnectAsync();
+        var stream = "plain:" + Guid.NewGuid().ToString("N")[..8];
+        await EnqueueAsync(redis, stream, "never-run");
+        var lifetime = new Moq.Mock<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var logger = new ListLogger<QueueWorker>();
+        var handler = new RecordingHandler();
+        using var worker = new QueueWorker(redis, Microsoft.Extensions.Options.Options.Create(ClusterWorkers.Options(stream, "c1")), [handler],
+            TimeProvider.System, logger, lifetime: lifetime.Object);
+
+        await worker.StartAsync(CancellationToken.None);
+        await worker.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(worker.RefusedConfiguration, Is.True);
+            lifetime.Verify(l => l.StopApplication(), Moq.Times.Once());
+            Assert.That(logger.Lines.Where(l => l.Level == Microsoft.Extensions.Logging.LogLevel.Critical).Select(l => l.Message),
+                Has.One.StartsWith($"RUNNER_STREAM {stream} has no hash tag but Redis is a cluster").And.One.Contains("{runner}:jobs"));
+            Assert.That(handler.Count, Is.Zero, "nothing was read");
+        });
+    }
+
+    [Test]
     public void Every_key_the_queue_derives_from_a_tagged_stream_is_in_the_stream_slot()
     {
         var keys = new QueueKeys(Stream, QueueOptions.DefaultGroup);

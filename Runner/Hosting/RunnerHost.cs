@@ -62,7 +62,7 @@ internal static class RunnerHost
             host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Runner"),
             host.Services.GetRequiredService<IConfiguration>());
         await host.RunAsync(cancellationToken);
-        return 0;
+        return host.Services.GetServices<IHostedService>().OfType<QueueWorker>().Any(w => w.RefusedConfiguration) ? 1 : 0;
     }
 
     /// <summary>
