@@ -22,6 +22,7 @@ public sealed class LlmOptions
 
     public const string DefaultApiUrl = "https://ollama.com/api";
     public const string DefaultModel = "glm-4.6";
+    public const string DefaultRedisKeyPrefix = "runner:llm:";
 
     /// <summary>Sent as <c>Authorization: Bearer</c>; never logged, never part of an error message.</summary>
     [ConfigurationKeyName(ApiKeyVariable)]
@@ -66,7 +67,7 @@ public sealed class LlmOptions
     /// touches one key, so a Redis Cluster needs no hash tag here; a tag (<c>{runner}:llm:</c>) keeps them on the stream's node.
     /// </summary>
     [ConfigurationKeyName(RedisKeyPrefixVariable)]
-    public string RedisKeyPrefix { get; set; } = "runner:llm:";
+    public string RedisKeyPrefix { get; set; } = DefaultRedisKeyPrefix;
 
     public int EffectiveBurst => Math.Max(1, Burst);
 

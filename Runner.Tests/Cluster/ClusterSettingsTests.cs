@@ -36,6 +36,24 @@ public sealed class ClusterSettingsTests
         Assert.That(error, Does.Not.Contain("hunter2").And.Not.Contain("node-b"));
     }
 
+    [Test]
+    public void The_banner_shows_every_cluster_endpoint_and_hides_the_password()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["REDIS_URL"] = "redis://worker:pa55-word@node-a:7000,node-b:7001",
+            ["LLM_REDIS_PREFIX"] = "{runner}:llm:",
+        }).Build();
+        var lines = Runner.Hosting.StartupBanner.Worker.Render(configuration).Split('\n');
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.One.Match(@"^\s*REDIS_URL\s+= redis://\*\*\*@node-a:7000,node-b:7001$"));
+            Assert.That(lines, Has.One.Match(@"^\s*LLM_REDIS_PREFIX\s+= \{runner\}:llm:$"));
+            Assert.That(lines, Has.One.Match(@"^\s*AGENT_LOCK_PREFIX\s+= runner:agent:lock: \(default\)$"));
+            Assert.That(string.Join('\n', lines), Does.Not.Contain("pa55-word"));
+        });
+    }
+
     [TestCase("{runner}:jobs", "runner")]
     [TestCase("runner:{jobs}:x", "jobs")]
     [TestCase("runner:jobs", null)]

@@ -63,6 +63,7 @@ internal static class SettingCatalog
         new("LLM_MIN_INTERVAL", "100ms"),
         new("LLM_RATE", "off"),
         new("LLM_BURST", "1"),
+        new(LlmOptions.RedisKeyPrefixVariable, LlmOptions.DefaultRedisKeyPrefix),
     ];
 
     public static IReadOnlyList<Setting> Agent { get; } =
@@ -70,6 +71,7 @@ internal static class SettingCatalog
         new("AGENT_MAX_STEPS", "8"),
         new("AGENT_MAX_TOKENS", "60000"),
         new("AGENT_LOCK_TTL", "60s"),
+        new(AgentOptions.LockPrefixVariable, AgentOptions.DefaultLockPrefix),
         new("RUNNER_CACHE_DIR", "a folder under the temp dir"),
         new("RUNNER_ARCHIVE_MAX_MB", "100"),
         new("RUNNER_CACHE_MAX_MB", "1024"),
