@@ -15,13 +15,14 @@ namespace Runner.Core.Agent.Locking;
 internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeProvider, ILogger<IssueLock> logger,
     IOptions<AgentOptions>? options = null)
 {
-    private readonly string prefix = options?.Value.LockPrefix ?? AgentOptions.DefaultLockPrefix;
-
     private const string ExtendScript =
         "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
     private const string ReleaseScript =
         "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+    /// <summary><c>AGENT_LOCK_PREFIX</c>; the default when constructed without options (tests).</summary>
+    private readonly string prefix = options?.Value.LockPrefix ?? AgentOptions.DefaultLockPrefix;
 
     public static RedisKey KeyFor(RepositoryRef repository, int number, string prefix = AgentOptions.DefaultLockPrefix) =>
         $"{prefix}{repository.FullName.ToLowerInvariant()}#{number.ToString(CultureInfo.InvariantCulture)}";
