@@ -22,9 +22,11 @@ dotnet build Runner.Tests -v q -nologo >/dev/null || { echo "cluster-failover: b
 echo "| run | acknowledged before kill | run before kill | failover (s) | ran once | ran twice | lost | test |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 total_twice=0; total_lost=0; total_jobs=0
+logs=$(mktemp -d -t cluster-failover-XXXXXX)
 for run in $(seq 1 "$runs"); do
   output=$(RUNNER_FAILOVER_WAIT_REPLICAS=$wait dotnet test Runner.Tests --no-build --filter "TestCategory=ClusterFailover" \
     --logger "console;verbosity=normal" 2>&1)
+  printf '%s\n' "$output" > "$logs/run-$run.log"
   line=$(grep -o 'failover: .*' <<<"$output" | head -n 1)
   verdict=$(grep -qE 'Test Run Successful|Passed!' <<<"$output" && echo passed || echo FAILED)
   if [ -z "$line" ]; then
@@ -43,3 +45,4 @@ for run in $(seq 1 "$runs"); do
 done
 echo
 echo "total over $runs runs (producer WAIT replicas: $wait): $total_jobs jobs acknowledged, $total_twice ran twice, $total_lost lost"
+echo "test output of each run: $logs"

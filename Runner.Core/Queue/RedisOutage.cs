@@ -8,17 +8,21 @@ namespace Runner.Core.Queue;
 /// loops hit it. Each loop waits its own capped exponential backoff between attempts. An outage ends once Redis has
 /// answered for <see cref="Settle"/> without a failure in between: during a cluster failover some commands succeed
 /// while others still reach the old master or a node the client still takes for a replica, and that flapping is one
-/// outage, not several.
+/// outage, not several. For the same reason failures within <see cref="Relapse"/> of a recovery are logged only if
+/// they last that long.
 /// </summary>
 internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Relapse = TimeSpan.FromSeconds(10);
 
     private readonly Lock gate = new();
     private DateTimeOffset? since;
     private DateTimeOffset? answeringSince;
+    private DateTimeOffset? recoveredAt;
+    private bool announced;
     private int recoveries;
 
     public bool IsOngoing
@@ -48,6 +52,9 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
                                        || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
                                        || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
                                        || server.Message.StartsWith("BUSY", StringComparison.Ordinal),
+        // Right after a cluster failover the client may still take the promoted master for a replica until it re-reads
+        // the topology, and refuses to send it a write.
+        RedisCommandException command => command.Message.StartsWith("Command cannot be issued to a replica", StringComparison.Ordinal),
         _ => exception.InnerException is { } inner && IsUnavailable(inner),
     };
 
@@ -55,17 +62,31 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
     {
         lock (gate)
         {
+            var now = timeProvider.GetUtcNow();
             answeringSince = null;
-            if (since is not null)
+            if (since is null)
+            {
+                since = now;
+
+                // Failures soon after a recovery are the tail of the same event (a failover settling): say nothing
+                // unless they last.
+                announced = recoveredAt is not { } recovered || now - recovered >= Relapse;
+            }
+            else if (announced || now - since < Relapse)
             {
                 return;
             }
-
-            since = timeProvider.GetUtcNow();
+            else
+            {
+                announced = true;
+            }
         }
 
-        logger.LogWarning("Redis is unavailable ({Reason}); the worker keeps retrying with backoff and resumes when it is back",
-            exception.GetType().Name + ": " + exception.Message);
+        if (announced)
+        {
+            logger.LogWarning("Redis is unavailable ({Reason}); the worker keeps retrying with backoff and resumes when it is back",
+                exception.GetType().Name + ": " + exception.Message);
+        }
     }
 
     /// <summary>An outage is logged once; any other failure is logged as an error each time (it is a bug or a misconfiguration).</summary>
@@ -84,6 +105,7 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
     public void Succeeded()
     {
         DateTimeOffset started, back;
+        bool wasAnnounced;
         lock (gate)
         {
             if (since is not { } value)
@@ -101,10 +123,15 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
             (started, back) = (value, answeringSince.Value);
             since = null;
             answeringSince = null;
+            recoveredAt = now;
+            wasAnnounced = announced;
         }
 
         Interlocked.Increment(ref recoveries);
-        logger.LogInformation("Redis is reachable again after {OutageSeconds:0.0} s", (back - started).TotalSeconds);
+        if (wasAnnounced)
+        {
+            logger.LogInformation("Redis is reachable again after {OutageSeconds:0.0} s", (back - started).TotalSeconds);
+        }
     }
 
     /// <summary>The delay before retry number <paramref name="failures"/> (1-based) of one loop.</summary>
