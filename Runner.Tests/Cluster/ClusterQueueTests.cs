@@ -121,6 +121,24 @@ public sealed class ClusterQueueTests
     }
 
     [Test]
+    public async Task The_worker_process_exits_1_with_one_line_on_an_untagged_stream()
+    {
+        using var runner = Runner.Tests.Ops.RunnerProcess.Start(new Dictionary<string, string>
+        {
+            ["REDIS_URL"] = cluster.Url,
+            ["RUNNER_STREAM"] = "runner:jobs",
+            ["OLLAMA_API_KEY"] = "test-key",
+            ["GITHUB_APP_ID"] = "1",
+            ["GITHUB_APP_PRIVATE_KEY"] = Runner.Tests.GitHub.TestKeys.Pkcs1Pem,
+        });
+
+        var exit = await runner.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.That(exit, Is.EqualTo(1), runner.AllText);
+        Assert.That(runner.AllText.Split('\n').Where(l => l.Contains("has no hash tag but Redis is a cluster", StringComparison.Ordinal)).ToList(),
+            Has.Count.EqualTo(1), runner.AllText);
+    }
+
+    [Test]
     public void Every_key_the_queue_derives_from_a_tagged_stream_is_in_the_stream_slot()
     {
         var keys = new QueueKeys(Stream, QueueOptions.DefaultGroup);
