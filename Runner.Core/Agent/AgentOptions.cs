@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Runner.Core.Redis;
 
 namespace Runner.Core.Agent;
 
@@ -12,6 +13,8 @@ public sealed class AgentOptions
     public const string ArchiveMaxMegabytesVariable = "RUNNER_ARCHIVE_MAX_MB";
     public const string CacheMaxMegabytesVariable = "RUNNER_CACHE_MAX_MB";
     public const string LockTtlVariable = "AGENT_LOCK_TTL";
+    public const string LockPrefixVariable = "AGENT_LOCK_PREFIX";
+    public const string DefaultLockPrefix = "runner:agent:lock:";
 
     public const int DefaultMaxSteps = 8;
     public const int DefaultMaxTokens = 60_000;
@@ -43,6 +46,13 @@ public sealed class AgentOptions
 
     /// <summary><c>AGENT_LOCK_TTL</c>: expiry of the per-issue lock; a live run extends it every third of it.</summary>
     public TimeSpan LockTtl { get; set; } = DefaultLockTtl;
+
+    /// <summary>
+    /// <c>AGENT_LOCK_PREFIX</c>: prefix of the per-issue lock keys (<c>&lt;prefix&gt;owner/repo#12</c>). One key per script, so
+    /// a Redis Cluster needs no hash tag; a tag (<c>{runner}:agent:lock:</c>) keeps the locks on the stream's node.
+    /// </summary>
+    [ConfigurationKeyName(LockPrefixVariable)]
+    public string LockPrefix { get; set; } = DefaultLockPrefix;
 
     public long ArchiveMaxBytes => ArchiveMaxMegabytes * 1024L * 1024L;
 
@@ -82,6 +92,11 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (options.LockTtl < TimeSpan.FromSeconds(5) || options.LockTtl > TimeSpan.FromHours(1))
         {
             failures.Add($"{AgentOptions.LockTtlVariable} must be between 5s and 1h");
+        }
+
+        if (RedisKeyPrefix.Validate(AgentOptions.LockPrefixVariable, options.LockPrefix) is { } prefixError)
+        {
+            failures.Add(prefixError);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

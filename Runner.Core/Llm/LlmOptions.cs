@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Runner.Core.Redis;
 
 namespace Runner.Core.Llm;
 
@@ -16,6 +17,7 @@ public sealed class LlmOptions
     public const string TimeoutVariable = "LLM_TIMEOUT";
     public const string MaxDurationVariable = "LLM_MAX_DURATION";
     public const string MinIntervalVariable = "LLM_MIN_INTERVAL";
+    public const string RedisKeyPrefixVariable = "LLM_REDIS_PREFIX";
 
     public const string DefaultApiUrl = "https://ollama.com/api";
     public const string DefaultModel = "glm-4.6";
@@ -68,7 +70,11 @@ public sealed class LlmOptions
     /// <summary><c>LLM_MIN_INTERVAL</c>: minimum spacing between two requests of this process (plus jitter).</summary>
     public TimeSpan MinInterval { get; set; } = DefaultMinInterval;
 
-    /// <summary>Prefix of the Redis keys the replicas share (token bucket, fleet pause). Not an environment variable.</summary>
+    /// <summary>
+    /// <c>LLM_REDIS_PREFIX</c>: prefix of the Redis keys the replicas share (<c>bucket</c>, <c>pause-until</c>). Each script
+    /// touches one key, so a Redis Cluster needs no hash tag here; a tag (<c>{runner}:llm:</c>) keeps them on the stream's node.
+    /// </summary>
+    [ConfigurationKeyName(RedisKeyPrefixVariable)]
     public string RedisKeyPrefix { get; set; } = DefaultRedisKeyPrefix;
 
     public int EffectiveBurst => Math.Max(1, Burst);
@@ -128,6 +134,11 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
         if (options.Burst < 0)
         {
             failures.Add($"{LlmOptions.BurstVariable} must be 0 or more");
+        }
+
+        if (RedisKeyPrefix.Validate(LlmOptions.RedisKeyPrefixVariable, options.RedisKeyPrefix) is { } prefixError)
+        {
+            failures.Add(prefixError);
         }
 
         return failures.Count == 0

@@ -37,6 +37,7 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         options.ClientName = (options.ClientName ?? "runner") + "-reader";
         options.Protocol = RedisProtocol.Resp2;
         options.ReconnectRetryPolicy = new ExponentialRetry(200, 5_000);
+        options.BacklogPolicy = BacklogPolicy.FailFast;
 
         // No pub/sub on this connection: it only ever runs the blocking read.
         options.CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE" }, available: false);
@@ -51,7 +52,8 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         var read = connection.GetDatabase().ExecuteAsync("XREADGROUP",
         [
             "GROUP", keys.Group, consumer, "COUNT", count.ToString(CultureInfo.InvariantCulture), "BLOCK", blockMs,
-            "STREAMS", keys.Stream, ">",
+            // The stream as a RedisKey, so a cluster connection sends the read straight to the node owning its slot.
+            "STREAMS", keys.StreamKey, ">",
         ], CommandFlags.None);
 
         // A blocking call cannot be cancelled on the server: stop waiting for it, and observe its outcome.

@@ -14,7 +14,7 @@ internal sealed class QueueHousekeeping(
 
     /// <summary>Runs until <paramref name="cancellationToken"/>: keep it going while jobs drain at shutdown.</summary>
     public Task RunHeartbeatsAsync(CancellationToken cancellationToken) =>
-        RunLoopAsync(HeartbeatAsync, SleepAsync, options.HeartbeatInterval, cancellationToken);
+        RunLoopAsync(HeartbeatAsync, SleepAsync, options.HeartbeatInterval, cancellationToken, reportsOwnSuccess: true);
 
     public Task RunRetryMoverAsync(CancellationToken cancellationToken) =>
         RunLoopAsync(MoveRetriesAsync, retryWakeup.SleepAsync, TimeSpan.Zero, cancellationToken);
@@ -28,7 +28,9 @@ internal sealed class QueueHousekeeping(
         reportedLost.RemoveWhere(id => !inFlight.Contains(id));
         if (held.Count > 0)
         {
-            foreach (var id in await store.HeartbeatAsync(held, options.Consumer, options.ClaimIdle))
+            var lost = await store.HeartbeatAsync(held, options.Consumer, options.ClaimIdle);
+            outage.Succeeded();
+            foreach (var id in lost)
             {
                 if (inFlight.Contains(id) && reportedLost.Add(id))
                 {
@@ -67,8 +69,10 @@ internal sealed class QueueHousekeeping(
     }
 
     /// <summary>Runs one step after another, sleeping what each step asks for; failures back off and retry.</summary>
+    /// <param name="reportsOwnSuccess">The step tells <see cref="RedisOutage"/> itself when Redis answered: a heartbeat with
+    /// nothing to extend sends nothing, and must not end an outage.</param>
     private async Task RunLoopAsync(Func<Task<TimeSpan>> step, Func<TimeSpan, CancellationToken, Task> sleep, TimeSpan firstDelay,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool reportsOwnSuccess = false)
     {
         var delay = firstDelay;
         for (var failures = 0; !cancellationToken.IsCancellationRequested;)
@@ -77,7 +81,11 @@ internal sealed class QueueHousekeeping(
             {
                 await sleep(delay, cancellationToken);
                 delay = await step();
-                outage.Succeeded();
+                if (!reportsOwnSuccess)
+                {
+                    outage.Succeeded();
+                }
+
                 failures = 0;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -72,10 +72,10 @@ public static class QueueServiceCollectionExtensions
             sp.GetRequiredService<QueueStore>(), Options(sp), sp.GetRequiredService<InFlightJobs>(), sp.GetRequiredService<RetryWakeup>(),
             sp.GetRequiredService<RedisOutage>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<QueueWorker>>()));
         services.TryAddSingleton(sp => new QueueWorker(
-            sp.GetRequiredService<IOptions<QueueOptions>>(), sp.GetRequiredService<QueueStore>(), sp.GetRequiredService<BlockingReader>(),
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<QueueOptions>>(), sp.GetRequiredService<QueueStore>(), sp.GetRequiredService<BlockingReader>(),
             sp.GetRequiredService<JobExecutor>(), sp.GetRequiredService<QueueHousekeeping>(), sp.GetRequiredService<JobSlots>(),
             sp.GetRequiredService<InFlightJobs>(), sp.GetRequiredService<RedisOutage>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<QueueWorker>>()));
+            sp.GetRequiredService<ILogger<QueueWorker>>(), sp.GetService<IHostApplicationLifetime>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueWorker>(sp => sp.GetRequiredService<QueueWorker>()));
         services.Configure<HostOptions>(host =>
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Runner.Core.Redis;
 using StackExchange.Redis;
 
 namespace Runner.Core.Queue;
@@ -24,14 +25,19 @@ public sealed class QueueWorker : BackgroundService
     private readonly QueueHousekeeping housekeeping;
     private readonly CancellationTokenSource abort = new();
 
+    private readonly IConnectionMultiplexer redis;
+    private readonly IHostApplicationLifetime? lifetime;
+
     private string autoClaimCursor = "0-0";
     private string? lastReadId;
 
     /// <summary>Built by <c>AddRunnerQueue</c>: its parts are services registered there.</summary>
-    internal QueueWorker(IOptions<QueueOptions> options, QueueStore store, BlockingReader reader, JobExecutor executor,
-        QueueHousekeeping housekeeping, JobSlots slots, InFlightJobs inFlight, RedisOutage outage, TimeProvider timeProvider,
-        ILogger<QueueWorker> logger)
+    internal QueueWorker(IConnectionMultiplexer redis, IOptions<QueueOptions> options, QueueStore store, BlockingReader reader,
+        JobExecutor executor, QueueHousekeeping housekeeping, JobSlots slots, InFlightJobs inFlight, RedisOutage outage,
+        TimeProvider timeProvider, ILogger<QueueWorker> logger, IHostApplicationLifetime? lifetime = null)
     {
+        this.redis = redis;
+        this.lifetime = lifetime;
         this.options = options.Value;
         this.store = store;
         this.reader = reader;
@@ -47,12 +53,26 @@ public sealed class QueueWorker : BackgroundService
     /// <summary>Entries this process holds right now (read, running or waiting for Redis to take their outcome).</summary>
     public int InFlightCount => inFlight.Count;
 
+    /// <summary>The worker refused to run because Redis is a cluster and <c>RUNNER_STREAM</c> has no hash tag.</summary>
+    public bool RefusedConfiguration { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         logger.LogInformation("Queue worker {Consumer} reads {Stream} as group {Group}, {Concurrency} jobs at a time",
             options.Consumer, options.Stream, options.Group, options.Concurrency);
         if (!await RetryUntilDoneAsync(() => store.EnsureGroupAsync("0"), stoppingToken))
         {
+            return;
+        }
+
+        if (RedisKeyPrefix.IsCluster(redis) && RedisKeyPrefix.HashTag(options.Stream) is null)
+        {
+            // Every state change is a script over several keys derived from the stream name: in a cluster each would
+            // fail with a cross-slot error, so no job could ever finish.
+            RefusedConfiguration = true;
+            logger.LogCritical("RUNNER_STREAM {Stream} has no hash tag but Redis is a cluster: the queue's keys must share one slot; " +
+                               "set RUNNER_STREAM to e.g. {{runner}}:jobs (producers too, see docs/cluster.md). The worker stops", options.Stream);
+            lifetime?.StopApplication();
             return;
         }
 

@@ -35,6 +35,11 @@ public static class RedisServiceCollectionExtensions
         options.ClientName = "runner";
         options.ConnectTimeout = 5_000;
         options.ReconnectRetryPolicy = new ExponentialRetry(500, 10_000);
+
+        // Fail at once while the endpoint of a key's slot is down instead of queueing for the command timeout: every
+        // caller already retries with its own backoff, and a queued command would stay addressed to a dead cluster
+        // master after its replica took over, failing seconds after the recovery (a second "outage").
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         return options;
     }
 }

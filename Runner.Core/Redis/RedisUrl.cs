@@ -5,7 +5,9 @@ namespace Runner.Core.Redis;
 
 /// <summary>
 /// Parses <c>REDIS_URL</c>: <c>redis://[user:password@]host[:port][/db]</c>, <c>rediss://…</c> (TLS) or a
-/// plain <c>host:port</c>. Errors never repeat the value, since it may carry a password.
+/// plain <c>host:port</c>, optionally followed by more <c>,host[:port]</c> endpoints of the same deployment (seed
+/// nodes of a Redis Cluster: any one that answers is enough to discover the rest). Extra endpoints share the first
+/// one's scheme, credentials and database. Errors never repeat the value, since it may carry a password.
 /// </summary>
 public static class RedisUrl
 {
@@ -23,7 +25,27 @@ public static class RedisUrl
             return false;
         }
 
-        value = value.Trim();
+        var parts = value.Split(',', StringSplitOptions.TrimEntries);
+        if (!TryParseFirst(parts[0], options, out error))
+        {
+            return false;
+        }
+
+        foreach (var extra in parts.Skip(1))
+        {
+            if (extra.Contains("://", StringComparison.Ordinal) || !TryParseHostPort(extra, options, out _))
+            {
+                error = $"{Variable} lists an endpoint after a comma that is not host[:port] (extra cluster nodes share the first URL's scheme and credentials)";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryParseFirst(string value, ConfigurationOptions options, out string error)
+    {
+        error = string.Empty;
         if (!value.Contains("://", StringComparison.Ordinal))
         {
             return TryParseHostPort(value, options, out error);

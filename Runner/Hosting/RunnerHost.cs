@@ -61,8 +61,10 @@ internal static class RunnerHost
         banner?.Log(
             host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Runner"),
             host.Services.GetRequiredService<IConfiguration>());
+        // Taken before running: RunAsync disposes the host. The same singletons the host starts.
+        var workers = host.Services.GetServices<IHostedService>().OfType<QueueWorker>().ToList();
         await host.RunAsync(cancellationToken);
-        return 0;
+        return workers.Any(w => w.RefusedConfiguration) ? 1 : 0;
     }
 
     /// <summary>

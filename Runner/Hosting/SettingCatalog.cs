@@ -86,6 +86,10 @@ internal static class SettingCatalog
         new(LlmOptions.MinIntervalVariable, Duration(LlmDefaults.MinInterval)) { Meaning = "minimum spacing (+0–50 % jitter) between two requests of one process" },
         new("LLM_RATE", "off") { Meaning = "token bucket: requests per minute shared by all replicas through Redis" },
         new("LLM_BURST", "1") { Meaning = "token bucket: requests that may go back to back after a quiet period" },
+        new(LlmOptions.RedisKeyPrefixVariable, LlmOptions.DefaultRedisKeyPrefix)
+        {
+            Meaning = "prefix of the shared LLM bucket and pause keys; may carry a Redis Cluster hash tag (`{runner}:llm:`)",
+        },
     ];
 
     public static IReadOnlyList<Setting> Agent { get; } =
@@ -93,6 +97,10 @@ internal static class SettingCatalog
         new(AgentOptions.MaxStepsVariable, Number(AgentDefaults.MaxSteps)) { Meaning = "model calls per run" },
         new(AgentOptions.MaxTokensVariable, Number(AgentDefaults.MaxTokens)) { Meaning = "tokens per run" },
         new(AgentOptions.LockTtlVariable, Duration(AgentOptions.DefaultLockTtl)) { Meaning = "per-issue lock expiry (extended while a run lives)" },
+        new(AgentOptions.LockPrefixVariable, AgentOptions.DefaultLockPrefix)
+        {
+            Meaning = "prefix of the per-issue lock keys; may carry a Redis Cluster hash tag (`{runner}:agent:lock:`)",
+        },
         new(AgentOptions.CacheDirectoryVariable, AgentDefaults.CacheDirectory) { DocumentedDefault = "<temp>/runner-cache", Meaning = "repository snapshot cache" },
         new(AgentOptions.ArchiveMaxMegabytesVariable, Number(AgentDefaults.ArchiveMaxMegabytes)) { Meaning = "cap on one repository tarball (MB)" },
         new(AgentOptions.CacheMaxMegabytesVariable, Number(AgentDefaults.CacheMaxMegabytes)) { Meaning = "cap on the whole cache (MB)" },

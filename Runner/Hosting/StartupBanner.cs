@@ -65,6 +65,12 @@ internal sealed record StartupBanner(string Mode, IReadOnlyList<Setting> Setting
     /// <summary>Keeps scheme, host, port and path; user info and query may hold a password or a token.</summary>
     private static string ShowUrl(string value)
     {
+        if (value.Contains(',', StringComparison.Ordinal))
+        {
+            // REDIS_URL listing several cluster nodes: each is shown (or hidden) on its own.
+            return string.Join(',', value.Split(',', StringSplitOptions.TrimEntries).Select(ShowUrl));
+        }
+
         if (!value.Contains("://", StringComparison.Ordinal))
         {
             // host:port; anything with an '@' may be password@host.

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Runner.Core.Agent;
 using Runner.Core.GitHub;
 using StackExchange.Redis;
 
@@ -10,7 +12,8 @@ namespace Runner.Core.Agent.Locking;
 /// lives and released only by its owner (a Lua compare-and-delete), so an expired holder cannot free a lock
 /// that another run took in the meantime.
 /// </summary>
-internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeProvider, ILogger<IssueLock> logger)
+internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeProvider, ILogger<IssueLock> logger,
+    IOptions<AgentOptions>? options = null)
 {
     private const string ExtendScript =
         "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -18,13 +21,16 @@ internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeP
     private const string ReleaseScript =
         "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-    public static RedisKey KeyFor(RepositoryRef repository, int number) =>
-        $"runner:agent:lock:{repository.FullName.ToLowerInvariant()}#{number.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary><c>AGENT_LOCK_PREFIX</c>; the default when constructed without options (tests).</summary>
+    private readonly string prefix = options?.Value.LockPrefix ?? AgentOptions.DefaultLockPrefix;
+
+    public static RedisKey KeyFor(RepositoryRef repository, int number, string prefix = AgentOptions.DefaultLockPrefix) =>
+        $"{prefix}{repository.FullName.ToLowerInvariant()}#{number.ToString(CultureInfo.InvariantCulture)}";
 
     /// <returns>The lease, or null when another run holds the lock.</returns>
     public async Task<IssueLockLease?> TryAcquireAsync(RepositoryRef repository, int number, TimeSpan ttl)
     {
-        var key = KeyFor(repository, number);
+        var key = KeyFor(repository, number, prefix);
         var token = Guid.NewGuid().ToString("N");
         var acquired = await redis.GetDatabase().StringSetAsync(key, token, ttl, When.NotExists);
         return acquired ? new IssueLockLease(this, key, token, ttl) : null;
@@ -32,7 +38,7 @@ internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeP
 
     /// <summary>How long the current holder's lock still lives, if anyone holds it.</summary>
     public async Task<TimeSpan?> RemainingAsync(RepositoryRef repository, int number) =>
-        await redis.GetDatabase().KeyTimeToLiveAsync(KeyFor(repository, number));
+        await redis.GetDatabase().KeyTimeToLiveAsync(KeyFor(repository, number, prefix));
 
     internal async Task<bool> ExtendAsync(RedisKey key, string token, TimeSpan ttl)
     {
