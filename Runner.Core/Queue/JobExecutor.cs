@@ -13,6 +13,7 @@ namespace Runner.Core.Queue;
 internal sealed class JobExecutor
 {
     private const int MaxErrorLength = 2_000;
+    private static readonly TimeSpan MinDeferDelay = TimeSpan.FromMilliseconds(100);
 
     private readonly IJobOutcomeStore store;
     private readonly QueueOptions options;
@@ -126,7 +127,15 @@ internal sealed class JobExecutor
             failure = exception;
         }
 
+        // From here the outcome script owns the running key: the heartbeat must not extend it past its release.
+        held.Release();
         var duration = timeProvider.GetElapsedTime(started);
+        if (failure is JobDeferredException deferred)
+        {
+            await DeferAsync(entry, job, repository, held, deferred, duration, abort);
+            return;
+        }
+
         var tags = new KeyValuePair<string, object?>("event", job.Event);
         metrics.JobDuration.Record(duration.TotalSeconds, tags);
         if (failure is null)
@@ -150,14 +159,42 @@ internal sealed class JobExecutor
         var delay = retryPolicy.Delay(job.Attempt, (failure as TransientJobException)?.RetryAfter, random.NextDouble());
         var due = Now + delay;
         LogFinished(job, repository, $"failed (retry {job.Attempt + 1} due in {delay.TotalSeconds:0.#} s)", duration, error, LogLevel.Warning);
-        await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
+        var retry = WithDeferredSince(entry, null);
+        await PersistAsync(() => store.ScheduleAsync(retry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
         metrics.JobsFailed.Add(1, tags);
+        retryWakeup.Signal(due);
+    }
+
+    /// <summary>
+    /// The handler cannot run the job yet: a copy with the same attempt goes back through the retry set, carrying
+    /// when this attempt was first deferred, until <see cref="QueueOptions.DeferLimit"/> is used up.
+    /// </summary>
+    private async Task DeferAsync(StreamEntry entry, Job job, string repository, InFlightJob held, JobDeferredException deferred,
+        TimeSpan duration, CancellationToken abort)
+    {
+        var since = DeferredSince(entry) ?? Now;
+        var tags = new KeyValuePair<string, object?>("event", job.Event);
+        if (Now - since >= options.DeferLimit)
+        {
+            var error = $"deferred for longer than {QueueOptions.DeferLimitVariable} ({options.DeferLimit}): {deferred.Message}";
+            LogFinished(job, repository, "dead-lettered (deferred too long)", duration, error, LogLevel.Error);
+            await PersistAsync(() => store.DeadLetterAsync(entry, error, job.Attempt, options.Consumer, job.Delivery, held.Token, Now), abort);
+            metrics.JobsDead.Add(1, tags);
+            return;
+        }
+
+        var delay = TimeSpan.FromTicks(Math.Clamp(deferred.RetryAfter.Ticks, MinDeferDelay.Ticks, options.DeferLimit.Ticks));
+        var due = Now + delay;
+        LogFinished(job, repository, $"deferred (due again in {delay.TotalSeconds:0.#} s, not an attempt)", duration, deferred.Message, LogLevel.Information);
+        var copy = WithDeferredSince(entry, since);
+        await PersistAsync(() => store.ScheduleAsync(copy, job.Attempt, due, job.Delivery, held.Token, string.Empty, Now), abort);
         retryWakeup.Signal(due);
     }
 
     /// <summary>Shutdown ran out of time: the entry stays pending (no ack) and another replica reclaims it.</summary>
     private async Task LeaveAsync(Job job, string repository, InFlightJob held, TimeSpan duration)
     {
+        held.Release();
         LogFinished(job, repository, "left pending for another replica (shutdown timeout)", duration, null, LogLevel.Warning);
         try
         {
@@ -246,6 +283,35 @@ internal sealed class JobExecutor
                && ms is > 0 and < 253_402_300_800_000
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
+    }
+
+    /// <summary>When the attempt in <paramref name="entry"/> was first deferred; null when it never was (or unreadable).</summary>
+    private static DateTimeOffset? DeferredSince(StreamEntry entry)
+    {
+        foreach (var field in entry.Values)
+        {
+            if (field.Name == JobFields.DeferredSince
+                && long.TryParse((string?)field.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+                && ms is > 0 and < 253_402_300_800_000)
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The entry with its <c>deferred_since</c> field set to <paramref name="since"/>, or removed when null.</summary>
+    private static StreamEntry WithDeferredSince(StreamEntry entry, DateTimeOffset? since)
+    {
+        var fields = entry.Values.Where(field => field.Name != JobFields.DeferredSince).ToList();
+        if (since is { } value)
+        {
+            fields.Add(new NameValueEntry(JobFields.DeferredSince,
+                value.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return new StreamEntry(entry.Id, [.. fields]);
     }
 
     private static string Describe(Exception exception)

@@ -64,9 +64,10 @@ internal static class QueueScripts
 
     /// <summary>
     /// KEYS: stream, running keys…. ARGV: group, consumer, lease ms, then id/token pairs. Re-claims (JUSTID, so the
-    /// delivery count stays) each entry still pending for this consumer, which resets its idle time, and extends the
-    /// running keys this process holds (taking them again if they expired during an outage). Returns the ids no
-    /// longer pending for this consumer.
+    /// delivery count stays) each entry still pending for this consumer, which resets its idle time, and extends a
+    /// running key only while it still holds this job's own token: a key that is gone (released by the job's outcome
+    /// script, or expired) is never created again, so a released delivery cannot come back as "running elsewhere".
+    /// Returns the ids no longer pending for this consumer.
     /// </summary>
     public const string Heartbeat = """
         local lost = {}
@@ -79,13 +80,8 @@ internal static class QueueScripts
           else
             lost[#lost + 1] = id
           end
-          if token ~= '' then
-            local holder = redis.call('GET', KEYS[1 + i])
-            if holder == token then
-              redis.call('PEXPIRE', KEYS[1 + i], ARGV[3])
-            elseif not holder then
-              redis.call('SET', KEYS[1 + i], token, 'PX', ARGV[3])
-            end
+          if token ~= '' and redis.call('GET', KEYS[1 + i]) == token then
+            redis.call('PEXPIRE', KEYS[1 + i], ARGV[3])
           end
         end
         return lost

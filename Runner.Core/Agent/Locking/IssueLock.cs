@@ -5,13 +5,59 @@ using StackExchange.Redis;
 
 namespace Runner.Core.Agent.Locking;
 
+/// <summary>What <see cref="IssueLock.TryAcquireAsync"/> found.</summary>
+/// <param name="Lease">The held lock, or null when the run has to wait.</param>
+/// <param name="HolderRemaining">How long the current holder's lock still lives (null when the lock is free but an
+/// older waiter goes first).</param>
+/// <param name="Ahead">How many deliveries wait ahead of this one.</param>
+internal sealed record IssueLockAttempt(IssueLockLease? Lease, TimeSpan? HolderRemaining, long Ahead);
+
 /// <summary>
-/// One run per issue at a time, across every replica: <c>SET key token NX PX ttl</c>, extended while the run
-/// lives and released only by its owner (a Lua compare-and-delete), so an expired holder cannot free a lock
-/// that another run took in the meantime.
+/// One run per issue at a time, across every replica. The lock belongs to a delivery: its value is
+/// <c>&lt;random&gt;|&lt;delivery&gt;</c>, so a reclaimed entry of the same delivery (its first worker crashed) takes it
+/// over at once instead of waiting for it to expire. It lives <c>AGENT_LOCK_TTL</c>, is extended while the run lives
+/// and is released only by its owner (compare-and-delete on the whole value), so an expired holder cannot free a
+/// lock that another run took in the meantime. Deliveries that find it busy wait in a per-issue queue ordered by
+/// their first request, and only the oldest waiter may take a free lock: they run in arrival order. A waiter that
+/// stops asking for longer than its ticket's life (it finished elsewhere, was dead-lettered) drops out of the queue.
 /// </summary>
 internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeProvider, ILogger<IssueLock> logger)
 {
+    /// <summary>A waiter keeps its place while it asks again at least this often (or within the lock's TTL, if longer).</summary>
+    internal static readonly TimeSpan MinTicketLife = TimeSpan.FromSeconds(30);
+
+    private const string TokenSeparator = "|";
+
+    /// <summary>
+    /// KEYS: lock, waiters (score: first request ms), tickets (score: ms until which the waiter keeps its place).
+    /// ARGV: delivery, token, ttl ms, ticket life ms. Returns { 'ok' | 'busy' | 'queued', holder's pttl, waiters ahead }.
+    /// </summary>
+    private const string AcquireScript = """
+        local clock = redis.call('TIME')
+        local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+        for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+          redis.call('ZREM', KEYS[2], gone)
+          redis.call('ZREM', KEYS[3], gone)
+        end
+        local holder = redis.call('GET', KEYS[1])
+        local separator = holder and string.find(holder, '|', 1, true)
+        local mine = separator and string.sub(holder, separator + 1) == ARGV[1]
+        local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+        if mine or (not holder and (not head or head == ARGV[1])) then
+          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+          redis.call('ZREM', KEYS[2], ARGV[1])
+          redis.call('ZREM', KEYS[3], ARGV[1])
+          return { 'ok', 0, 0 }
+        end
+        redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
+        redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[1])
+        redis.call('PEXPIRE', KEYS[2], ARGV[4])
+        redis.call('PEXPIRE', KEYS[3], ARGV[4])
+        local ahead = redis.call('ZRANK', KEYS[2], ARGV[1])
+        if holder then return { 'busy', redis.call('PTTL', KEYS[1]), ahead } end
+        return { 'queued', 0, ahead }
+        """;
+
     private const string ExtendScript =
         "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
@@ -21,18 +67,28 @@ internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeP
     public static RedisKey KeyFor(RepositoryRef repository, int number) =>
         $"runner:agent:lock:{repository.FullName.ToLowerInvariant()}#{number.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <returns>The lease, or null when another run holds the lock.</returns>
-    public async Task<IssueLockLease?> TryAcquireAsync(RepositoryRef repository, int number, TimeSpan ttl)
+    /// <summary>The sorted set of deliveries waiting for the issue, oldest first.</summary>
+    public static RedisKey WaitersKeyFor(RepositoryRef repository, int number) => KeyFor(repository, number).Append(":waiting");
+
+    private static RedisKey TicketsKeyFor(RepositoryRef repository, int number) => KeyFor(repository, number).Append(":tickets");
+
+    /// <summary>Takes the lock for <paramref name="delivery"/>, or takes it over from an earlier entry of the same delivery.</summary>
+    public async Task<IssueLockAttempt> TryAcquireAsync(RepositoryRef repository, int number, string delivery, TimeSpan ttl)
     {
         var key = KeyFor(repository, number);
-        var token = Guid.NewGuid().ToString("N");
-        var acquired = await redis.GetDatabase().StringSetAsync(key, token, ttl, When.NotExists);
-        return acquired ? new IssueLockLease(this, key, token, ttl) : null;
+        var token = Guid.NewGuid().ToString("N") + TokenSeparator + delivery;
+        var ticketLife = ttl > MinTicketLife ? ttl : MinTicketLife;
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript,
+            [key, WaitersKeyFor(repository, number), TicketsKeyFor(repository, number)],
+            [delivery, token, (long)ttl.TotalMilliseconds, (long)ticketLife.TotalMilliseconds]))!;
+        var ahead = (long)result[2];
+        return (string?)result[0] switch
+        {
+            "ok" => new IssueLockAttempt(new IssueLockLease(this, key, token, ttl), null, 0),
+            "busy" => new IssueLockAttempt(null, (long)result[1] is var ms and > 0 ? TimeSpan.FromMilliseconds(ms) : null, ahead),
+            _ => new IssueLockAttempt(null, null, ahead),
+        };
     }
-
-    /// <summary>How long the current holder's lock still lives, if anyone holds it.</summary>
-    public async Task<TimeSpan?> RemainingAsync(RepositoryRef repository, int number) =>
-        await redis.GetDatabase().KeyTimeToLiveAsync(KeyFor(repository, number));
 
     internal async Task<bool> ExtendAsync(RedisKey key, string token, TimeSpan ttl)
     {
