@@ -6,11 +6,10 @@ using StackExchange.Redis;
 namespace Runner.Core.Agent.Locking;
 
 /// <summary>What <see cref="IssueLock.TryAcquireAsync"/> found.</summary>
-/// <param name="Lease">The held lock, or null when the run has to wait.</param>
-/// <param name="HolderRemaining">How long the current holder's lock still lives (null when the lock is free but an
-/// older waiter goes first).</param>
+/// <param name="Lease">The held lock, or null when the run has to wait (another run holds it, or an older waiter
+/// goes first).</param>
 /// <param name="Ahead">How many deliveries wait ahead of this one.</param>
-internal sealed record IssueLockAttempt(IssueLockLease? Lease, TimeSpan? HolderRemaining, long Ahead);
+internal sealed record IssueLockAttempt(IssueLockLease? Lease, long Ahead);
 
 /// <summary>
 /// One run per issue at a time, across every replica. The lock belongs to a delivery: its value is
@@ -30,7 +29,7 @@ internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeP
 
     /// <summary>
     /// KEYS: lock, waiters (score: first request ms), tickets (score: ms until which the waiter keeps its place).
-    /// ARGV: delivery, token, ttl ms, ticket life ms. Returns { 'ok' | 'busy' | 'queued', holder's pttl, waiters ahead }.
+    /// ARGV: delivery, token, ttl ms, ticket life ms. Returns { 'ok' | 'wait', waiters ahead }.
     /// </summary>
     private const string AcquireScript = """
         local clock = redis.call('TIME')
@@ -47,15 +46,13 @@ internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeP
           redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
           redis.call('ZREM', KEYS[2], ARGV[1])
           redis.call('ZREM', KEYS[3], ARGV[1])
-          return { 'ok', 0, 0 }
+          return { 'ok', 0 }
         end
         redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
         redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[1])
         redis.call('PEXPIRE', KEYS[2], ARGV[4])
         redis.call('PEXPIRE', KEYS[3], ARGV[4])
-        local ahead = redis.call('ZRANK', KEYS[2], ARGV[1])
-        if holder then return { 'busy', redis.call('PTTL', KEYS[1]), ahead } end
-        return { 'queued', 0, ahead }
+        return { 'wait', redis.call('ZRANK', KEYS[2], ARGV[1]) }
         """;
 
     private const string ExtendScript =
@@ -81,13 +78,9 @@ internal sealed class IssueLock(IConnectionMultiplexer redis, TimeProvider timeP
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript,
             [key, WaitersKeyFor(repository, number), TicketsKeyFor(repository, number)],
             [delivery, token, (long)ttl.TotalMilliseconds, (long)ticketLife.TotalMilliseconds]))!;
-        var ahead = (long)result[2];
-        return (string?)result[0] switch
-        {
-            "ok" => new IssueLockAttempt(new IssueLockLease(this, key, token, ttl), null, 0),
-            "busy" => new IssueLockAttempt(null, (long)result[1] is var ms and > 0 ? TimeSpan.FromMilliseconds(ms) : null, ahead),
-            _ => new IssueLockAttempt(null, null, ahead),
-        };
+        return (string?)result[0] == "ok"
+            ? new IssueLockAttempt(new IssueLockLease(this, key, token, ttl), 0)
+            : new IssueLockAttempt(null, (long)result[1]);
     }
 
     internal async Task<bool> ExtendAsync(RedisKey key, string token, TimeSpan ttl)

@@ -12,10 +12,14 @@ namespace Runner.Core.Agent.Locking;
 /// </summary>
 internal sealed class IssueRunLock(IssueLock issueLock, IOptions<AgentOptions> options, ILogger<IssueRunLock> logger)
 {
-    /// <summary>A waiter asks again at least this often, so a freed lock does not stay idle for long.</summary>
+    /// <summary>
+    /// The oldest waiter asks again after this, the next one after twice this, and so on up to
+    /// <see cref="MaxWaitPoll"/>: a freed lock is taken soon, and waiters far back do not poll for nothing.
+    /// </summary>
+    internal static readonly TimeSpan WaitPollStep = TimeSpan.FromMilliseconds(500);
+
     internal static readonly TimeSpan MaxWaitPoll = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan MinWaitPoll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LostRetry = TimeSpan.FromSeconds(30);
 
     /// <exception cref="JobDeferredException">Another run holds the issue, or an older delivery waits for it.</exception>
@@ -27,9 +31,10 @@ internal sealed class IssueRunLock(IssueLock issueLock, IOptions<AgentOptions> o
             return lease;
         }
 
-        var wait = attempt.HolderRemaining ?? MinWaitPoll;
-        var retryAfter = TimeSpan.FromTicks(Math.Clamp(wait.Ticks, MinWaitPoll.Ticks, MaxWaitPoll.Ticks));
-        logger.LogInformation("{Repository}#{Number} is busy with another run; delivery {Delivery} waits ({Ahead} ahead), asking again in {RetryAfterMs} ms",
+        // The holder's remaining TTL says nothing about when it finishes (a live run keeps extending it), so the
+        // place in the queue decides how soon to ask again.
+        var retryAfter = WaitPollStep * Math.Min(attempt.Ahead + 1, MaxWaitPoll / WaitPollStep);
+        logger.LogDebug("{Repository}#{Number} is busy with another run; delivery {Delivery} waits ({Ahead} ahead), asking again in {RetryAfterMs} ms",
             webhook.Repository, webhook.Issue.Number, delivery, attempt.Ahead, (long)retryAfter.TotalMilliseconds);
         throw new JobDeferredException(
             $"{webhook.Repository}#{webhook.Issue.Number} is being handled by another run; this one runs after it", retryAfter);
