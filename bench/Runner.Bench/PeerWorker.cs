@@ -52,10 +52,14 @@ internal static class PeerWorker
                 {
                     var tally = current = new Tally(int.Parse(count, CultureInfo.InvariantCulture), reportStarts: false);
                     running = Build(url, queue, concurrency, consoleLogging, tally);
+                    var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                    var collections = GC.CollectionCount(0);
                     await running.StartAsync();
                     var last = await tally.Done.Task;
+                    allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                    collections = GC.CollectionCount(0) - collections;
                     Say(string.Create(CultureInfo.InvariantCulture,
-                        $"drained first={tally.First} last={last} handled={tally.Handled} distinct={tally.Distinct}"));
+                        $"drained first={tally.First} last={last} handled={tally.Handled} distinct={tally.Distinct} allocated={allocated} gen0={collections}"));
                     break;
                 }
 

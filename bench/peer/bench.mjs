@@ -15,9 +15,11 @@ const JOBS = positive('BENCH_JOBS', 50_000);
 const WARMUP = Math.min(positive('BENCH_WARMUP', 5_000), JOBS);
 const SAMPLES = positive('BENCH_SAMPLES', 200);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8,64').split(',').map(Number);
+const SELECTED = (process.env.BENCH_PEERS ?? 'bullmq,minimal,runner,runnerConsole').split(',');
 const LATENCY_CONCURRENCY = 4;
 const IDLE_SECONDS = 5;
 const PAYLOAD_BYTES = 256;
+const CLOCK_TICKS = 100; // USER_HZ of /proc/<pid>/stat on Linux
 const RUNNER = process.env.BENCH_RUNNER_WORKER
   ?? path.join(here, '..', 'Runner.Bench', 'bin', 'Release', 'net10.0', 'Runner.Bench');
 
@@ -39,6 +41,11 @@ function payload(index) {
   const head = `{"action":"opened","issue":{"number":${index},"title":"Bench issue"},"repository":{"full_name":"octo/bench"},"sender":{"login":"octocat"},"pad":"`;
   return `${head}${'x'.repeat(PAYLOAD_BYTES - head.length - 2)}"}`;
 }
+
+// Whatever this run started goes with it, also on Ctrl-C.
+const children = new Set();
+process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
@@ -62,6 +69,7 @@ async function startRedis() {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' });
+  children.add(child);
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; !(await accepts(port)); i++) {
     if (i > 100) throw new Error(`redis-server did not start on port ${port}`);
@@ -80,6 +88,7 @@ class WorkerProcess {
       env: { ...process.env, ...peer.env, BENCH_REDIS_URL: url, BENCH_CONCURRENCY: String(concurrency) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    children.add(this.child);
     // Standard output carries only logs (Runner's console sink); read it like `docker logs` would, and drop it.
     this.child.stdout.resume();
     this.waiters = [];
@@ -115,6 +124,13 @@ class WorkerProcess {
       const timer = setTimeout(() => reject(new Error(`job ${index} did not start within 30 s`)), 30_000);
       this.starts.set(index, (at) => { clearTimeout(timer); this.starts.delete(index); resolve(at); });
     });
+  }
+
+  /** User + system CPU seconds the worker process used so far. */
+  cpuSeconds() {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   }
 
   peakRssMb() {
@@ -220,6 +236,11 @@ async function idleCommandsPerSecond(redis) {
   return (after - before - 1) / IDLE_SECONDS;
 }
 
+async function redisCpuSeconds(redis) {
+  const cpu = await info(redis, 'cpu');
+  return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
+}
+
 function queueName(peer, name) {
   return peer.kind === 'bullmq' ? name : `bench:${name}`;
 }
@@ -237,8 +258,12 @@ async function throughput(redis, url, peer, concurrency) {
     const queue = queueName(peer, 'jobs');
     await fill(redis, url, peer, queue, 'd', JOBS);
     const commandsBefore = await commandCounts(redis);
+    const redisCpuBefore = await redisCpuSeconds(redis);
+    const cpuBefore = worker.cpuSeconds();
     worker.send(`run ${queue} ${JOBS}`);
     const fields = Object.fromEntries((await worker.expect('drained')).map((kv) => kv.split('=')));
+    const workerCpu = worker.cpuSeconds() - cpuBefore;
+    const redisCpu = await redisCpuSeconds(redis) - redisCpuBefore;
     const commandsAfter = await commandCounts(redis);
     const peakRss = worker.peakRssMb();
     const idleAfterDrain = await idleCommandsPerSecond(redis);
@@ -250,7 +275,13 @@ async function throughput(redis, url, peer, concurrency) {
       const delta = calls - (commandsBefore[name] ?? 0) - (name === 'info' ? 1 : 0);
       if (delta > 0) perJob[name] = delta / JOBS;
     }
-    return { jobsPerSecond: JOBS / seconds, peakRss, idleAfterDrain, problems, perJob };
+    const cost = {
+      workerCpuUs: (workerCpu * 1e6) / JOBS,
+      redisCpuUs: (redisCpu * 1e6) / JOBS,
+      allocatedBytes: fields.allocated === undefined ? undefined : Number(fields.allocated) / JOBS,
+      gen0: fields.gen0 === undefined ? undefined : Number(fields.gen0),
+    };
+    return { jobsPerSecond: JOBS / seconds, peakRss, idleAfterDrain, problems, perJob, cost };
   } finally {
     await worker.exit();
   }
@@ -302,7 +333,7 @@ async function main() {
   const results = {};
   const log = (line) => process.stderr.write(`${line}\n`);
   try {
-    for (const key of ['bullmq', 'minimal', 'runner']) {
+    for (const key of ['bullmq', 'minimal', 'runner'].filter((k) => SELECTED.includes(k))) {
       const peer = PEERS[key];
       results[key] = { levels: {} };
       for (const c of LEVELS) {
@@ -313,8 +344,8 @@ async function main() {
       log(`${peer.label}: pick-up latency`);
       results[key].latency = await latency(redis.client, redis.url, peer);
     }
-    results.runnerConsole = { levels: {} };
-    for (const c of LEVELS) {
+    if (SELECTED.includes('runnerConsole')) results.runnerConsole = { levels: {} };
+    for (const c of SELECTED.includes('runnerConsole') ? LEVELS : []) {
       log(`${PEERS.runnerConsole.label}: c=${c}, ${JOBS} jobs`);
       results.runnerConsole.levels[c] = await throughput(redis.client, redis.url, PEERS.runnerConsole, c);
     }
@@ -327,6 +358,12 @@ async function main() {
 }
 
 function print(results, version) {
+  if (Object.keys(PEERS).some((key) => !results[key])) {
+    // BENCH_PEERS picked a subset (e.g. to profile one peer): no ratios, the raw figures.
+    console.log(JSON.stringify(results, null, 2));
+    return;
+  }
+
   const { bullmq, minimal, runner, runnerConsole } = results;
   const rows = [];
   const row = (measure, b, m, r, rb, rm, target, met) => rows.push([measure, b, m, r, rb, rm, target, met === undefined ? '' : (met ? 'met' : 'NOT MET')]);
@@ -372,12 +409,20 @@ function print(results, version) {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
   console.log(checks.length === 0 ? 'After every drain: nothing pending, waiting or lost; every job handled exactly once.' : `PROBLEMS: ${checks.join(' | ')}`);
-  console.log('\nRedis commands per job during the drain (INFO commandstats, commands run inside scripts included):');
+  console.log('\nRedis commands per job during the drain (INFO commandstats, commands run inside scripts included; below 0.005 left out):');
   for (const key of ['bullmq', 'minimal', 'runner']) {
     for (const c of LEVELS) {
-      const perJob = Object.entries(results[key].levels[c].perJob).sort((a, b) => b[1] - a[1]);
+      const perJob = Object.entries(results[key].levels[c].perJob).filter(([, v]) => v >= 0.005).sort((a, b) => b[1] - a[1]);
       const total = perJob.reduce((s, [, v]) => s + v, 0);
       console.log(`  ${PEERS[key].label}, c=${c}: ${total.toFixed(2)} = ${perJob.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);
+    }
+  }
+  console.log('\nCost per job during the drain (CPU from /proc/<pid>/stat and INFO cpu; less sensitive to a loaded machine than jobs/s):');
+  for (const key of ['bullmq', 'minimal', 'runner', 'runnerConsole']) {
+    for (const c of LEVELS) {
+      const { cost } = results[key].levels[c];
+      const managed = cost.allocatedBytes === undefined ? '' : `, ${fmt.int(cost.allocatedBytes)} B allocated, ${cost.gen0} gen0 GCs`;
+      console.log(`  ${PEERS[key].label}, c=${c}: worker ${cost.workerCpuUs.toFixed(0)} µs CPU, redis-server ${cost.redisCpuUs.toFixed(0)} µs CPU${managed}`);
     }
   }
   if (checks.length > 0) process.exitCode = 1;

@@ -3,7 +3,8 @@
 # redis-server (free loopback port). Prints one table with the ratios and issue 12's targets.
 #   bash bench/peer/run.sh                      # N = 50,000 jobs per run (about 10 minutes on 2 cores)
 #   BENCH_JOBS=5000 bash bench/peer/run.sh      # a quick try
-# Other knobs: BENCH_WARMUP (5000), BENCH_SAMPLES (200), BENCH_CONCURRENCY (1,8,64).
+# Other knobs: BENCH_WARMUP (5000), BENCH_SAMPLES (200), BENCH_CONCURRENCY (1,8,64),
+# BENCH_PEERS (bullmq,minimal,runner,runnerConsole; a subset prints raw figures instead of the table).
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -12,7 +13,9 @@ command -v redis-server >/dev/null || { echo "peer bench: redis-server is not in
 command -v npm >/dev/null || { echo "peer bench: node and npm are needed (apt-get install -y nodejs npm)" >&2; exit 1; }
 
 # Pinned BullMQ and ioredis from package-lock.json, into bench/peer/node_modules only.
-npm ci --no-audit --no-fund --loglevel=error >/dev/null
-dotnet build -c Release ../Runner.Bench -v quiet -nologo >/dev/null
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1 || { cat "$log" >&2; echo "peer bench: npm ci failed" >&2; exit 1; }
+dotnet build -c Release ../Runner.Bench -v quiet -nologo >"$log" 2>&1 || { cat "$log" >&2; echo "peer bench: build failed" >&2; exit 1; }
 
-exec node bench.mjs
+node bench.mjs
