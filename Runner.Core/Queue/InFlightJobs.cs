@@ -35,7 +35,9 @@ internal sealed class InFlightJob(string streamId, string consumer)
     public string StreamId { get; } = streamId;
 
     /// <summary>Identifies this consumer's claim on a delivery's running key.</summary>
-    public string Token { get; } = $"{consumer}|{streamId}";
+    public string Token { get; } = TokenFor(consumer, streamId);
+
+    public static string TokenFor(string consumer, string streamId) => $"{consumer}|{streamId}";
 
     public string? Delivery { get; set; }
 

@@ -43,21 +43,43 @@ internal sealed class JobExecutor
         retryPolicy = new RetryPolicy(this.options);
     }
 
+    /// <summary>
+    /// Parses a read entry once and says whether it will need its delivery's running key, so the worker can take
+    /// the keys of a whole read batch in one script (<see cref="QueueStore.TryBeginManyAsync"/>).
+    /// </summary>
+    public PreparedEntry Prepare(Delivered delivered)
+    {
+        if (delivered.Entry.Values.Length == 0)
+        {
+            return new PreparedEntry(delivered, null, null);
+        }
+
+        var parsed = JobParser.Parse(delivered.Entry);
+        var runs = parsed.Job is { } job && handlers.ContainsKey(job.Event) && delivered.Deliveries <= options.MaxAttempts;
+        return new PreparedEntry(delivered, parsed, runs ? parsed.Job!.Delivery : null);
+    }
+
     /// <param name="delivered">The entry and its delivery count.</param>
     /// <param name="held">This process's record of the entry (heartbeats read it).</param>
     /// <param name="abort">Cancelled when the shutdown drain time is over: the job is then left pending.</param>
-    public async Task RunAsync(Delivered delivered, InFlightJob held, CancellationToken abort)
+    public Task RunAsync(Delivered delivered, InFlightJob held, CancellationToken abort) => RunAsync(Prepare(delivered), held, null, abort);
+
+    /// <param name="prepared">The entry as <see cref="Prepare"/> read it.</param>
+    /// <param name="held">This process's record of the entry (heartbeats read it).</param>
+    /// <param name="begun">The verdict of the batch's begin script for this entry, or null to ask Redis now.</param>
+    /// <param name="abort">Cancelled when the shutdown drain time is over: the job is then left pending.</param>
+    public async Task RunAsync(PreparedEntry prepared, InFlightJob held, BeginResult? begun, CancellationToken abort)
     {
+        var delivered = prepared.Delivered;
         var entry = delivered.Entry;
         var streamId = held.StreamId;
-        if (entry.Values.Length == 0)
+        if (prepared.Parsed is not { } parsed)
         {
             // The entry was deleted from the stream while pending (XDEL/trim by someone else): nothing to run.
             await PersistAsync(() => store.AckAsync(streamId), abort);
             return;
         }
 
-        var parsed = JobParser.Parse(entry);
         if (parsed.Job is not { } parsedJob)
         {
             logger.LogWarning("Entry {StreamId} moved to the dead-letter stream: {Error}", streamId, parsed.Error);
@@ -84,7 +106,7 @@ internal sealed class JobExecutor
             return;
         }
 
-        var begin = await PersistAsync(() => store.TryBeginAsync(job.Delivery, held.Token, options.ClaimIdle), abort);
+        var begin = begun ?? await PersistAsync(() => store.TryBeginAsync(job.Delivery, held.Token, options.ClaimIdle), abort);
         if (begin == BeginResult.AlreadyDone)
         {
             LogFinished(job, repository, "skipped: delivery already completed", TimeSpan.Zero, null, LogLevel.Information);
@@ -109,8 +131,7 @@ internal sealed class JobExecutor
 
     private async Task RunHandlerAsync(StreamEntry entry, Job job, string repository, IJobHandler handler, InFlightJob held, CancellationToken abort)
     {
-        logger.LogInformation("Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} started",
-            job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
+        JobLog.Started(logger, job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
         var started = timeProvider.GetTimestamp();
         Exception? failure = null;
         try
@@ -239,13 +260,11 @@ internal sealed class JobExecutor
     {
         if (error is null)
         {
-            logger.Log(level, "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms",
-                job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds);
+            JobLog.Finished(logger, level, job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds);
         }
         else
         {
-            logger.Log(level, "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms: {Error}",
-                job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds, error);
+            JobLog.Failed(logger, level, job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds, error);
         }
     }
 
@@ -320,3 +339,6 @@ internal sealed class JobExecutor
         return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
     }
 }
+
+/// <summary>A read entry parsed once. <see cref="BeginDelivery"/> is set when it will run and needs its running key.</summary>
+internal sealed record PreparedEntry(Delivered Delivered, ParsedEntry? Parsed, string? BeginDelivery);

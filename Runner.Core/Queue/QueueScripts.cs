@@ -15,6 +15,29 @@ internal static class QueueScripts
         return 'ok'
         """;
 
+    /// <summary>
+    /// KEYS: done, running of each entry of a read batch, in pairs. ARGV: lease ms, then one token per entry.
+    /// <see cref="Begin"/> for the whole batch in one call: returns one verdict (done, busy or ok) per entry.
+    /// </summary>
+    public const string BeginMany = """
+        local verdicts = {}
+        for i = 1, #ARGV - 1 do
+          local done, running, token = KEYS[2 * i - 1], KEYS[2 * i], ARGV[i + 1]
+          if redis.call('EXISTS', done) == 1 then
+            verdicts[i] = 'done'
+          else
+            local holder = redis.call('GET', running)
+            if holder and holder ~= token then
+              verdicts[i] = 'busy'
+            else
+              redis.call('SET', running, token, 'PX', ARGV[1])
+              verdicts[i] = 'ok'
+            end
+          end
+        end
+        return verdicts
+        """;
+
     /// <summary>KEYS: stream, done, running, stats. ARGV: group, id, done ttl ms, token. Marks done before the ack.</summary>
     public const string Complete = """
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
