@@ -105,7 +105,7 @@ internal sealed class IssueAgent(
     private async Task RunLockedAsync(
         Job job, IssueWebhook webhook, string task, Func<IGitHubClient, RunMeter, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
-        await using var lease = await runLock.AcquireAsync(webhook);
+        await using var lease = await runLock.AcquireAsync(webhook, job.Delivery);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
         var meter = new RunMeter(timeProvider.GetTimestamp());
         var client = await IssueClients.CreateAsync(clientFactory, webhook, linked.Token);

@@ -11,5 +11,5 @@ public static class DeadLetterFields
 
     /// <summary>Fields dropped when a dead entry is replayed, so it starts over as a fresh job.</summary>
     public static readonly IReadOnlySet<string> Metadata =
-        new HashSet<string>(StringComparer.Ordinal) { Error, Attempts, FailedAt, StreamId, Consumer, JobFields.Attempt };
+        new HashSet<string>(StringComparer.Ordinal) { Error, Attempts, FailedAt, StreamId, Consumer, JobFields.Attempt, JobFields.DeferredSince };
 }

@@ -13,6 +13,7 @@ namespace Runner.Core.Queue;
 internal sealed class JobExecutor
 {
     private const int MaxErrorLength = 2_000;
+    private static readonly TimeSpan MinDeferDelay = TimeSpan.FromMilliseconds(100);
 
     private readonly IJobOutcomeStore store;
     private readonly QueueOptions options;
@@ -42,21 +43,43 @@ internal sealed class JobExecutor
         retryPolicy = new RetryPolicy(this.options);
     }
 
+    /// <summary>
+    /// Parses a read entry once and says whether it will need its delivery's running key, so the worker can take
+    /// the keys of a whole read batch in one script (<see cref="QueueStore.TryBeginManyAsync"/>).
+    /// </summary>
+    public PreparedEntry Prepare(Delivered delivered)
+    {
+        if (delivered.Entry.Values.Length == 0)
+        {
+            return new PreparedEntry(delivered, null, null);
+        }
+
+        var parsed = JobParser.Parse(delivered.Entry);
+        var runs = parsed.Job is { } job && handlers.ContainsKey(job.Event) && delivered.Deliveries <= options.MaxAttempts;
+        return new PreparedEntry(delivered, parsed, runs ? parsed.Job!.Delivery : null);
+    }
+
     /// <param name="delivered">The entry and its delivery count.</param>
     /// <param name="held">This process's record of the entry (heartbeats read it).</param>
     /// <param name="abort">Cancelled when the shutdown drain time is over: the job is then left pending.</param>
-    public async Task RunAsync(Delivered delivered, InFlightJob held, CancellationToken abort)
+    public Task RunAsync(Delivered delivered, InFlightJob held, CancellationToken abort) => RunAsync(Prepare(delivered), held, null, abort);
+
+    /// <param name="prepared">The entry as <see cref="Prepare"/> read it.</param>
+    /// <param name="held">This process's record of the entry (heartbeats read it).</param>
+    /// <param name="begun">The verdict of the batch's begin script for this entry, or null to ask Redis now.</param>
+    /// <param name="abort">Cancelled when the shutdown drain time is over: the job is then left pending.</param>
+    public async Task RunAsync(PreparedEntry prepared, InFlightJob held, BeginResult? begun, CancellationToken abort)
     {
+        var delivered = prepared.Delivered;
         var entry = delivered.Entry;
         var streamId = held.StreamId;
-        if (entry.Values.Length == 0)
+        if (prepared.Parsed is not { } parsed)
         {
             // The entry was deleted from the stream while pending (XDEL/trim by someone else): nothing to run.
             await PersistAsync(() => store.AckAsync(streamId), abort);
             return;
         }
 
-        var parsed = JobParser.Parse(entry);
         if (parsed.Job is not { } parsedJob)
         {
             logger.LogWarning("Entry {StreamId} moved to the dead-letter stream: {Error}", streamId, parsed.Error);
@@ -83,7 +106,7 @@ internal sealed class JobExecutor
             return;
         }
 
-        var begin = await PersistAsync(() => store.TryBeginAsync(job.Delivery, held.Token, options.ClaimIdle), abort);
+        var begin = begun ?? await PersistAsync(() => store.TryBeginAsync(job.Delivery, held.Token, options.ClaimIdle), abort);
         if (begin == BeginResult.AlreadyDone)
         {
             LogFinished(job, repository, "skipped: delivery already completed", TimeSpan.Zero, null, LogLevel.Information);
@@ -108,8 +131,7 @@ internal sealed class JobExecutor
 
     private async Task RunHandlerAsync(StreamEntry entry, Job job, string repository, IJobHandler handler, InFlightJob held, CancellationToken abort)
     {
-        logger.LogInformation("Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} started",
-            job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
+        JobLog.Started(logger, job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
         var started = timeProvider.GetTimestamp();
         Exception? failure = null;
         try
@@ -126,7 +148,15 @@ internal sealed class JobExecutor
             failure = exception;
         }
 
+        // From here the outcome script owns the running key: the heartbeat must not extend it past its release.
+        held.Release();
         var duration = timeProvider.GetElapsedTime(started);
+        if (failure is JobDeferredException deferred)
+        {
+            await DeferAsync(entry, job, repository, held, deferred, duration, abort);
+            return;
+        }
+
         var tags = new KeyValuePair<string, object?>("event", job.Event);
         metrics.JobDuration.Record(duration.TotalSeconds, tags);
         if (failure is null)
@@ -150,14 +180,42 @@ internal sealed class JobExecutor
         var delay = retryPolicy.Delay(job.Attempt, (failure as TransientJobException)?.RetryAfter, random.NextDouble());
         var due = Now + delay;
         LogFinished(job, repository, $"failed (retry {job.Attempt + 1} due in {delay.TotalSeconds:0.#} s)", duration, error, LogLevel.Warning);
-        await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
+        var retry = WithDeferredSince(entry, null);
+        await PersistAsync(() => store.ScheduleAsync(retry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
         metrics.JobsFailed.Add(1, tags);
+        retryWakeup.Signal(due);
+    }
+
+    /// <summary>
+    /// The handler cannot run the job yet: a copy with the same attempt goes back through the retry set, carrying
+    /// when this attempt was first deferred, until <see cref="QueueOptions.DeferLimit"/> is used up.
+    /// </summary>
+    private async Task DeferAsync(StreamEntry entry, Job job, string repository, InFlightJob held, JobDeferredException deferred,
+        TimeSpan duration, CancellationToken abort)
+    {
+        var since = DeferredSince(entry) ?? Now;
+        var tags = new KeyValuePair<string, object?>("event", job.Event);
+        if (Now - since >= options.DeferLimit)
+        {
+            var error = $"deferred for longer than {QueueOptions.DeferLimitVariable} ({options.DeferLimit}): {deferred.Message}";
+            LogFinished(job, repository, "dead-lettered (deferred too long)", duration, error, LogLevel.Error);
+            await PersistAsync(() => store.DeadLetterAsync(entry, error, job.Attempt, options.Consumer, job.Delivery, held.Token, Now), abort);
+            metrics.JobsDead.Add(1, tags);
+            return;
+        }
+
+        var delay = TimeSpan.FromTicks(Math.Clamp(deferred.RetryAfter.Ticks, MinDeferDelay.Ticks, options.DeferLimit.Ticks));
+        var due = Now + delay;
+        LogFinished(job, repository, $"deferred (due again in {delay.TotalSeconds:0.#} s, not an attempt)", duration, deferred.Message, LogLevel.Information);
+        var copy = WithDeferredSince(entry, since);
+        await PersistAsync(() => store.ScheduleAsync(copy, job.Attempt, due, job.Delivery, held.Token, string.Empty, Now), abort);
         retryWakeup.Signal(due);
     }
 
     /// <summary>Shutdown ran out of time: the entry stays pending (no ack) and another replica reclaims it.</summary>
     private async Task LeaveAsync(Job job, string repository, InFlightJob held, TimeSpan duration)
     {
+        held.Release();
         LogFinished(job, repository, "left pending for another replica (shutdown timeout)", duration, null, LogLevel.Warning);
         try
         {
@@ -202,13 +260,11 @@ internal sealed class JobExecutor
     {
         if (error is null)
         {
-            logger.Log(level, "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms",
-                job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds);
+            JobLog.Finished(logger, level, job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds);
         }
         else
         {
-            logger.Log(level, "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms: {Error}",
-                job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds, error);
+            JobLog.Failed(logger, level, job.StreamId, job.Event, job.Delivery, repository, job.Attempt, outcome, duration.TotalMilliseconds, error);
         }
     }
 
@@ -248,9 +304,41 @@ internal sealed class JobExecutor
             : null;
     }
 
+    /// <summary>When the attempt in <paramref name="entry"/> was first deferred; null when it never was (or unreadable).</summary>
+    private static DateTimeOffset? DeferredSince(StreamEntry entry)
+    {
+        foreach (var field in entry.Values)
+        {
+            if (field.Name == JobFields.DeferredSince
+                && long.TryParse((string?)field.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+                && ms is > 0 and < 253_402_300_800_000)
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The entry with its <c>deferred_since</c> field set to <paramref name="since"/>, or removed when null.</summary>
+    private static StreamEntry WithDeferredSince(StreamEntry entry, DateTimeOffset? since)
+    {
+        var fields = entry.Values.Where(field => field.Name != JobFields.DeferredSince).ToList();
+        if (since is { } value)
+        {
+            fields.Add(new NameValueEntry(JobFields.DeferredSince,
+                value.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return new StreamEntry(entry.Id, [.. fields]);
+    }
+
     private static string Describe(Exception exception)
     {
         var text = $"{exception.GetType().Name}: {exception.Message}";
         return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
     }
 }
+
+/// <summary>A read entry parsed once. <see cref="BeginDelivery"/> is set when it will run and needs its running key.</summary>
+internal sealed record PreparedEntry(Delivered Delivered, ParsedEntry? Parsed, string? BeginDelivery);

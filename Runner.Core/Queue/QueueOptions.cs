@@ -20,6 +20,7 @@ public sealed class QueueOptions
     public const string RetryBaseDelayVariable = "RUNNER_RETRY_BASE_DELAY";
     public const string RetryMaxDelayVariable = "RUNNER_RETRY_MAX_DELAY";
     public const string IdempotencyWindowVariable = "RUNNER_IDEMPOTENCY_TTL";
+    public const string DeferLimitVariable = "RUNNER_DEFER_LIMIT";
 
     public const int DefaultConcurrency = 4;
     public const int DefaultMaxAttempts = 5;
@@ -30,6 +31,7 @@ public sealed class QueueOptions
     public static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan DefaultIdempotencyWindow = TimeSpan.FromHours(24);
+    public static readonly TimeSpan DefaultDeferLimit = TimeSpan.FromHours(1);
 
     /// <summary>Unique per replica: host name and process id.</summary>
     public static string DefaultConsumer => $"{Environment.MachineName}-{Environment.ProcessId}";
@@ -71,6 +73,12 @@ public sealed class QueueOptions
 
     /// <summary><c>RUNNER_IDEMPOTENCY_TTL</c>: how long a completed delivery is remembered and skipped if it comes again.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = DefaultIdempotencyWindow;
+
+    /// <summary>
+    /// <c>RUNNER_DEFER_LIMIT</c>: how long one attempt of a job may keep being deferred by its handler
+    /// (<see cref="JobDeferredException"/>, e.g. waiting for its issue's lock) before it is dead-lettered.
+    /// </summary>
+    public TimeSpan DeferLimit { get; set; } = DefaultDeferLimit;
 
     /// <summary>How often acknowledged history is trimmed.</summary>
     public TimeSpan TrimInterval { get; set; } = TimeSpan.FromSeconds(30);

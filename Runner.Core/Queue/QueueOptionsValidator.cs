@@ -43,6 +43,7 @@ internal sealed class QueueOptionsValidator : IValidateOptions<QueueOptions>
         AtLeast(failures, QueueOptions.RetryBaseDelayVariable, options.RetryBaseDelay, TimeSpan.Zero);
         AtLeast(failures, QueueOptions.IdempotencyWindowVariable, options.IdempotencyWindow, TimeSpan.FromSeconds(1));
         AtLeast(failures, QueueOptions.ShutdownTimeoutVariable, options.ShutdownTimeout, TimeSpan.Zero);
+        AtLeast(failures, QueueOptions.DeferLimitVariable, options.DeferLimit, TimeSpan.FromSeconds(1));
         if (options.RetryMaxDelay < options.RetryBaseDelay)
         {
             failures.Add($"{QueueOptions.RetryMaxDelayVariable} must not be shorter than {QueueOptions.RetryBaseDelayVariable}");

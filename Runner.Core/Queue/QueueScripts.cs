@@ -15,6 +15,29 @@ internal static class QueueScripts
         return 'ok'
         """;
 
+    /// <summary>
+    /// KEYS: done, running of each entry of a read batch, in pairs. ARGV: lease ms, then one token per entry.
+    /// <see cref="Begin"/> for the whole batch in one call: returns one verdict (done, busy or ok) per entry.
+    /// </summary>
+    public const string BeginMany = """
+        local verdicts = {}
+        for i = 1, #ARGV - 1 do
+          local done, running, token = KEYS[2 * i - 1], KEYS[2 * i], ARGV[i + 1]
+          if redis.call('EXISTS', done) == 1 then
+            verdicts[i] = 'done'
+          else
+            local holder = redis.call('GET', running)
+            if holder and holder ~= token then
+              verdicts[i] = 'busy'
+            else
+              redis.call('SET', running, token, 'PX', ARGV[1])
+              verdicts[i] = 'ok'
+            end
+          end
+        end
+        return verdicts
+        """;
+
     /// <summary>KEYS: stream, done, running, stats. ARGV: group, id, done ttl ms, token. Marks done before the ack.</summary>
     public const string Complete = """
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
@@ -64,9 +87,10 @@ internal static class QueueScripts
 
     /// <summary>
     /// KEYS: stream, running keys…. ARGV: group, consumer, lease ms, then id/token pairs. Re-claims (JUSTID, so the
-    /// delivery count stays) each entry still pending for this consumer, which resets its idle time, and extends the
-    /// running keys this process holds (taking them again if they expired during an outage). Returns the ids no
-    /// longer pending for this consumer.
+    /// delivery count stays) each entry still pending for this consumer, which resets its idle time, and extends a
+    /// running key only while it still holds this job's own token: a key that is gone (released by the job's outcome
+    /// script, or expired) is never created again, so a released delivery cannot come back as "running elsewhere".
+    /// Returns the ids no longer pending for this consumer.
     /// </summary>
     public const string Heartbeat = """
         local lost = {}
@@ -79,13 +103,8 @@ internal static class QueueScripts
           else
             lost[#lost + 1] = id
           end
-          if token ~= '' then
-            local holder = redis.call('GET', KEYS[1 + i])
-            if holder == token then
-              redis.call('PEXPIRE', KEYS[1 + i], ARGV[3])
-            elseif not holder then
-              redis.call('SET', KEYS[1 + i], token, 'PX', ARGV[3])
-            end
+          if token ~= '' and redis.call('GET', KEYS[1 + i]) == token then
+            redis.call('PEXPIRE', KEYS[1 + i], ARGV[3])
           end
         end
         return lost

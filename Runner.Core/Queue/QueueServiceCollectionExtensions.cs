@@ -36,7 +36,8 @@ public static class QueueServiceCollectionExtensions
                 (QueueOptions.ReadBlockVariable, (o, v) => o.ReadBlock = v),
                 (QueueOptions.RetryBaseDelayVariable, (o, v) => o.RetryBaseDelay = v),
                 (QueueOptions.RetryMaxDelayVariable, (o, v) => o.RetryMaxDelay = v),
-                (QueueOptions.IdempotencyWindowVariable, (o, v) => o.IdempotencyWindow = v))
+                (QueueOptions.IdempotencyWindowVariable, (o, v) => o.IdempotencyWindow = v),
+                (QueueOptions.DeferLimitVariable, (o, v) => o.DeferLimit = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueueOptions>, QueueOptionsValidator>());
         return services;

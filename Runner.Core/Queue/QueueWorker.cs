@@ -151,9 +151,11 @@ public sealed class QueueWorker : BackgroundService
 
                 outage.Succeeded();
                 failures = 0;
-                foreach (var delivered in batch)
+                var prepared = batch.Where(d => !inFlight.Contains(d.Entry.Id.ToString())).Select(executor.Prepare).ToList();
+                var begun = await BeginBatchAsync(prepared);
+                for (var i = 0; i < prepared.Count; i++)
                 {
-                    started += Start(delivered) ? 1 : 0;
+                    started += Start(prepared[i], begun?[i]) ? 1 : 0;
                 }
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
@@ -178,9 +180,52 @@ public sealed class QueueWorker : BackgroundService
         }
     }
 
-    private bool Start(Delivered delivered)
+    /// <summary>
+    /// Takes the running keys of every entry of the batch that will run, in one script. Null when Redis failed:
+    /// each job then asks on its own (a lost reply is harmless, the keys hold this consumer's tokens).
+    /// </summary>
+    private async Task<BeginResult?[]?> BeginBatchAsync(List<PreparedEntry> prepared)
     {
-        var held = new InFlightJob(delivered.Entry.Id.ToString(), options.Consumer);
+        var wanted = new List<(string Delivery, string Token)>();
+        foreach (var entry in prepared)
+        {
+            if (entry.BeginDelivery is { } delivery)
+            {
+                wanted.Add((delivery, InFlightJob.TokenFor(options.Consumer, entry.Delivered.Entry.Id.ToString())));
+            }
+        }
+
+        if (wanted.Count == 0)
+        {
+            return null;
+        }
+
+        BeginResult[] verdicts;
+        try
+        {
+            verdicts = await store.TryBeginManyAsync(wanted, options.ClaimIdle);
+        }
+        catch (Exception exception) when (RedisOutage.IsUnavailable(exception))
+        {
+            outage.Failed(exception);
+            return null;
+        }
+
+        var byEntry = new BeginResult?[prepared.Count];
+        for (int i = 0, next = 0; i < prepared.Count && next < verdicts.Length; i++)
+        {
+            if (prepared[i].BeginDelivery is not null)
+            {
+                byEntry[i] = verdicts[next++];
+            }
+        }
+
+        return byEntry;
+    }
+
+    private bool Start(PreparedEntry prepared, BeginResult? begun)
+    {
+        var held = new InFlightJob(prepared.Delivered.Entry.Id.ToString(), options.Consumer);
         if (!inFlight.TryAdd(held))
         {
             return false;
@@ -190,7 +235,7 @@ public sealed class QueueWorker : BackgroundService
         {
             try
             {
-                await executor.RunAsync(delivered, held, abort.Token);
+                await executor.RunAsync(prepared, held, begun, abort.Token);
             }
             catch (Exception exception)
             {

@@ -156,12 +156,12 @@ public sealed class ReliabilityTests
         await using var agent = await AgentHarness.StartAsync();
         var issueLock = agent.Services.GetRequiredService<IssueLock>();
         var repository = new RepositoryRef(AgentHarness.Owner, agent.Repo.Name);
-        var held = await issueLock.TryAcquireAsync(repository, AgentHarness.IssueNumber, TimeSpan.FromSeconds(20));
+        var held = (await issueLock.TryAcquireAsync(repository, AgentHarness.IssueNumber, "another-delivery", TimeSpan.FromSeconds(20))).Lease;
         Assert.That(held, Is.Not.Null);
 
-        var busy = Assert.ThrowsAsync<TransientJobException>(() => agent.RunAsync("issues", agent.IssueOpened()));
+        var busy = Assert.ThrowsAsync<JobDeferredException>(() => agent.RunAsync("issues", agent.IssueOpened()));
 
-        Assert.That(busy!.RetryAfter, Is.GreaterThan(TimeSpan.FromSeconds(10)).And.LessThanOrEqualTo(TimeSpan.FromSeconds(20)));
+        Assert.That(busy!.RetryAfter, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromSeconds(20)));
         Assert.That(agent.GitHub.Requests, Is.Empty);
         Assert.That(agent.Llm.Requests, Is.Empty);
 
@@ -186,12 +186,12 @@ public sealed class ReliabilityTests
 
         var first = agent.RunAsync("issues", agent.IssueOpened(), delivery: "first");
         await modelCalled.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var second = Assert.ThrowsAsync<TransientJobException>(() =>
+        var second = Assert.ThrowsAsync<JobDeferredException>(() =>
             agent.RunAsync("issue_comment", agent.CommentCreated("/runner triage"), delivery: "second"));
         release.SetResult();
         await first;
 
-        Assert.That(second!.RetryAfter, Is.Not.Null);
+        Assert.That(second!.RetryAfter, Is.GreaterThan(TimeSpan.Zero));
         Assert.That(agent.Llm.Requests, Has.Count.EqualTo(1));
         Assert.That(agent.Comments.Single().Body, Does.StartWith("<!-- runner:triage delivery:first -->"));
     }

@@ -73,7 +73,7 @@ public sealed class ClusterSettingsTests
         {
             Assert.That(llm.RedisKeyPrefix, Is.EqualTo("runner:llm:"));
             Assert.That(agent.LockPrefix, Is.EqualTo("runner:agent:lock:"));
-            Assert.That(IssueLock.KeyFor(new RepositoryRef("Octo", "Repo"), 12).ToString(), Is.EqualTo("runner:agent:lock:octo/repo#12"));
+            Assert.That(IssueLock.KeyFor(new RepositoryRef("Octo", "Repo"), 12).ToString(), Is.EqualTo("runner:agent:lock:{octo/repo#12}"));
         });
     }
 
@@ -103,10 +103,11 @@ public sealed class ClusterSettingsTests
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(RedisServiceCollectionExtensions.CreateConnectionOptions(server.Url));
         var options = Options.Create(new AgentOptions { LockPrefix = "{runner}:agent:lock:" });
         var issueLock = new IssueLock(redis, TimeProvider.System, NullLogger<IssueLock>.Instance, options);
-        await using var lease = await issueLock.TryAcquireAsync(new RepositoryRef("octo", "repo"), 7, TimeSpan.FromSeconds(30));
+        var attempt = await issueLock.TryAcquireAsync(new RepositoryRef("octo", "repo"), 7, "delivery-7", TimeSpan.FromSeconds(30));
+        await using var lease = attempt.Lease;
         Assert.That(lease, Is.Not.Null);
         Assert.That(await redis.GetDatabase().KeyExistsAsync("{runner}:agent:lock:octo/repo#7"), Is.True);
-        Assert.That(await redis.GetDatabase().KeyExistsAsync("runner:agent:lock:octo/repo#7"), Is.False);
+        Assert.That(await redis.GetDatabase().KeyExistsAsync("runner:agent:lock:{octo/repo#7}"), Is.False);
     }
 
     private static T Bind<T>(Dictionary<string, string?> values) where T : new()

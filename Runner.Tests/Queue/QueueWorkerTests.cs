@@ -433,7 +433,7 @@ public sealed class QueueWorkerTests : RedisTestBase
     }
 
     [Test]
-    public async Task The_heartbeat_keeps_the_running_key_and_takes_it_again_if_it_expired()
+    public async Task The_heartbeat_extends_the_running_key_it_holds_and_never_creates_one_that_is_gone()
     {
         var stream = NewStream();
         var release = new TaskCompletionSource();
@@ -442,16 +442,59 @@ public sealed class QueueWorkerTests : RedisTestBase
         await worker.StartAsync(CancellationToken.None);
         var id = await EnqueueAsync(Redis, stream, "held");
         await EventuallyAsync(() => handler.Count == 1, "job running");
+        var running = $"{stream}:running:held";
 
-        await Task.Delay(1_000, CancellationToken.None);
-        Assert.That((string?)await Db.StringGetAsync($"{stream}:running:held"), Is.EqualTo($"holder|{id}"), "extended past its first lease");
+        // A lease far longer than the worker's: only a heartbeat brings it back down to RUNNER_CLAIM_IDLE.
+        await Db.KeyExpireAsync(running, TimeSpan.FromMinutes(10));
+        await EventuallyAsync(async () => await Db.KeyTimeToLiveAsync(running) <= TimeSpan.FromMilliseconds(600), "running key extended by a heartbeat");
+        Assert.That((string?)await Db.StringGetAsync(running), Is.EqualTo($"holder|{id}"));
 
-        // As if it had expired while Redis was unreachable.
-        await Db.KeyDeleteAsync($"{stream}:running:held");
-        await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:running:held"), "running key taken again");
+        // Gone (expired during an outage, or taken and released by another entry): a later heartbeat, seen by the
+        // reset idle time of the entry, must not create it again.
+        await Db.KeyDeleteAsync(running);
+        await Db.ExecuteAsync("XCLAIM", stream, QueueOptions.DefaultGroup, "holder", 0, id, "IDLE", 600_000, "JUSTID");
+        await EventuallyAsync(async () => (await Db.StreamPendingMessagesAsync(stream, QueueOptions.DefaultGroup, 1, "holder")).Single().IdleTimeInMilliseconds < 600_000,
+            "a heartbeat after the key was gone");
+        Assert.That(await Db.KeyExistsAsync(running), Is.False, "the heartbeat does not bring a running key back");
+
         release.SetResult();
-        await EventuallyAsync(async () => !await Db.KeyExistsAsync($"{stream}:running:held"), "running key released at the end");
+        await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:done:held"), "job done");
         await worker.StopAsync(CancellationToken.None);
+        Assert.That(await Db.KeyExistsAsync(running), Is.False);
+    }
+
+    [Test]
+    public async Task The_heartbeat_only_extends_a_running_key_that_still_holds_its_own_token()
+    {
+        var stream = NewStream();
+        var store = new QueueStore(Redis, new QueueKeys(Options(stream)));
+        await store.EnsureGroupAsync("0");
+        var id = await EnqueueAsync(Redis, stream, "d");
+        await Db.StreamReadGroupAsync(stream, QueueOptions.DefaultGroup, "me", ">", 1);
+        await Db.StringSetAsync($"{stream}:running:d", "other|1-0", TimeSpan.FromSeconds(30));
+
+        await store.HeartbeatAsync([new HeldEntry(id, "d", $"me|{id}")], "me", TimeSpan.FromMinutes(5));
+        await store.HeartbeatAsync([new HeldEntry(id, "gone", $"me|{id}")], "me", TimeSpan.FromMinutes(5));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((string?)await Db.StringGetAsync($"{stream}:running:d"), Is.EqualTo("other|1-0"));
+            Assert.That(await Db.KeyTimeToLiveAsync($"{stream}:running:d"), Is.LessThanOrEqualTo(TimeSpan.FromSeconds(30)), "not extended");
+            Assert.That(await Db.KeyExistsAsync($"{stream}:running:gone"), Is.False, "not created");
+        });
+    }
+
+    [Test]
+    public void A_released_job_is_heartbeated_without_its_running_key()
+    {
+        var jobs = new InFlightJobs();
+        var job = new InFlightJob("1-0", "me") { Delivery = "d" };
+        jobs.TryAdd(job);
+        Assert.That(jobs.Snapshot().Single().Delivery, Is.EqualTo("d"));
+
+        job.Release();
+        var held = jobs.Snapshot().Single();
+        Assert.That((held.StreamId, held.Delivery), Is.EqualTo(("1-0", (string?)null)), "the entry is still re-claimed, its running key left alone");
     }
 
     [Test]
@@ -558,9 +601,7 @@ public sealed class QueueWorkerTests : RedisTestBase
         await EnqueueAsync(Redis, stream, "stuck");
         await EventuallyAsync(() => handler.Count == 1, "job running");
 
-        var clock = Stopwatch.StartNew();
         await worker.StopAsync(CancellationToken.None);
-        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)));
         Assert.Multiple(async () =>
         {
             Assert.That(await PendingAsync(Redis, stream), Is.EqualTo(1), "left pending, not acked");

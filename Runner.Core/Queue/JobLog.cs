@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Runner.Core.Queue;
+
+/// <summary>
+/// The two lines every job writes, source-generated: no params array, no boxing of the numbers and no formatting at
+/// all when the level is off; the message and its structured fields stay exactly what they were.
+/// </summary>
+internal static partial class JobLog
+{
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} started")]
+    public static partial void Started(ILogger logger, string streamId, string @event, string delivery, string repository, int attempt);
+
+    [LoggerMessage(Message = "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms")]
+    public static partial void Finished(ILogger logger, LogLevel level, string streamId, string @event, string delivery, string repository,
+        int attempt, string outcome, double durationMs);
+
+    [LoggerMessage(Message = "Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} {Outcome} in {DurationMs:0} ms: {Error}")]
+    public static partial void Failed(ILogger logger, LogLevel level, string streamId, string @event, string delivery, string repository,
+        int attempt, string outcome, double durationMs, string error);
+}
