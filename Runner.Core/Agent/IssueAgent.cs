@@ -119,12 +119,17 @@ internal sealed class IssueAgent(
         {
             throw IssueRunLock.Lost(webhook);
         }
-        catch (Exception exception) when (!linked.IsCancellationRequested && task is not HelpTaskName)
+        catch (Exception exception) when (!linked.IsCancellationRequested)
         {
+            // Help failures are classified like the others (a 404 is not retried), but get no failure comment.
             var failure = JobFailures.ToJobException(exception, task, webhook.Repository, timeProvider);
             logger.LogWarning("{Task} on {Repository}#{Number} failed (attempt {Attempt}): {Error}",
                 task, webhook.Repository, webhook.Issue.Number, job.Attempt, failure.Message);
-            await failureReporter.ReportAsync(client, job, webhook, task, exception, failure is PermanentJobException, meter);
+            if (task is not HelpTaskName)
+            {
+                await failureReporter.ReportAsync(client, job, webhook, task, exception, failure is PermanentJobException, meter);
+            }
+
             if (ReferenceEquals(failure, exception))
             {
                 throw;

@@ -56,10 +56,29 @@ public sealed record TokenUsage(int PromptTokens, int CompletionTokens)
         new(PromptTokens + other.PromptTokens, CompletionTokens + other.CompletionTokens);
 }
 
+/// <summary>Why the model stopped writing, as far as it matters to whoever posts the answer.</summary>
+public enum ChatFinish
+{
+    /// <summary>A natural stop or tool calls (Ollama <c>done_reason</c> "stop", OpenAI <c>finish_reason</c> "stop"/"tool_calls"), or no reason given.</summary>
+    Complete,
+
+    /// <summary>Cut off by a length limit (<c>"length"</c>): the output budget or the context window ran out.</summary>
+    Length,
+
+    /// <summary>Cut off by the provider's content filter (OpenAI <c>"content_filter"</c>).</summary>
+    ContentFilter,
+}
+
 /// <summary>The assembled answer of one chat call.</summary>
+/// <param name="Finish">Whether the answer is complete or was cut off.</param>
+/// <param name="FinishReason">The server's own word for why it stopped (<c>done_reason</c> / <c>finish_reason</c>), when it sent one.</param>
+/// <param name="Refusal">OpenAI-format refusal text (<c>delta.refusal</c> / <c>message.refusal</c>), when the model refused.</param>
 public sealed record ChatResult(
     string Content,
     IReadOnlyList<ToolCall> ToolCalls,
     TokenUsage Usage,
     string Model,
-    TimeSpan Duration);
+    TimeSpan Duration,
+    ChatFinish Finish = ChatFinish.Complete,
+    string? FinishReason = null,
+    string? Refusal = null);

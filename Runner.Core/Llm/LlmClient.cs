@@ -49,7 +49,7 @@ internal sealed class LlmClient : ILlmClient
         this.pauses = pauses;
         this.logger = logger;
         endpoint = LlmEndpoint.Create(this.options);
-        wire = WireFormats.For(endpoint.Format);
+        wire = WireFormats.For(endpoint.Format, this.options.NumCtx);
         attempt = new ChatAttempt(endpoint, wire, time, this.options.Timeout);
         chatUrl = LlmEndpoint.Display(endpoint.ChatUri);
     }
@@ -172,7 +172,14 @@ internal sealed class LlmClient : ILlmClient
             answer.Usage.PromptTokens, answer.Usage.CompletionTokens, answer.ToolCalls.Count);
         metrics.LlmTokens.Add(answer.Usage.PromptTokens, Tag("model", options.Model), Tag("kind", "prompt"));
         metrics.LlmTokens.Add(answer.Usage.CompletionTokens, Tag("model", options.Model), Tag("kind", "completion"));
-        return new ChatResult(answer.Content, answer.ToolCalls, answer.Usage, answer.Model ?? options.Model, total);
+        if (answer.Finish != ChatFinish.Complete || answer.Refusal is not null)
+        {
+            logger.LogWarning("LLM answer from model {Model} is not a complete answer: finish reason {FinishReason}, refusal {Refused}",
+                options.Model, answer.FinishReason, answer.Refusal is not null);
+        }
+
+        return new ChatResult(answer.Content, answer.ToolCalls, answer.Usage, answer.Model ?? options.Model, total,
+            answer.Finish, answer.FinishReason, answer.Refusal);
     }
 
     private LlmPermanentException Permanent(int status, AttemptFailure failure) => status switch

@@ -25,6 +25,10 @@ public sealed class LlmOptions
     public const string MaxAttemptsVariable = "LLM_MAX_ATTEMPTS";
     public const string RateVariable = "LLM_RATE";
     public const string BurstVariable = "LLM_BURST";
+    public const string NumCtxVariable = "OLLAMA_NUM_CTX";
+
+    /// <summary><c>OLLAMA_NUM_CTX</c>'s default: unset, so no <c>num_ctx</c> is sent and the server chooses.</summary>
+    public static readonly int? DefaultNumCtx;
     public const double DefaultTemperature = 0.1;
     public const int DefaultMaxAttempts = 5;
     public const string DefaultRedisKeyPrefix = "runner:llm:";
@@ -76,6 +80,13 @@ public sealed class LlmOptions
     /// </summary>
     [ConfigurationKeyName(RedisKeyPrefixVariable)]
     public string RedisKeyPrefix { get; set; } = DefaultRedisKeyPrefix;
+
+    /// <summary>
+    /// Context window in tokens, sent as <c>options.num_ctx</c> on the native API only (a local <c>ollama serve</c>
+    /// defaults to a small window and silently drops the start of longer prompts). Null: not sent.
+    /// </summary>
+    [ConfigurationKeyName(NumCtxVariable)]
+    public int? NumCtx { get; set; } = DefaultNumCtx;
 
     public int EffectiveBurst => Math.Max(1, Burst);
 }
@@ -129,6 +140,11 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
         if (double.IsNaN(options.RatePerMinute) || options.RatePerMinute < 0)
         {
             failures.Add($"{LlmOptions.RateVariable} must be 0 (off) or a positive number of requests per minute");
+        }
+
+        if (options.NumCtx is <= 0)
+        {
+            failures.Add($"{LlmOptions.NumCtxVariable} must be a positive number of tokens (e.g. 32768), or unset to let the server choose");
         }
 
         if (options.Burst < 0)

@@ -24,7 +24,20 @@ public sealed class LlmOptionsTests
             Assert.That(options.MinInterval, Is.EqualTo(TimeSpan.FromMilliseconds(100)));
             Assert.That(options.RatePerMinute, Is.Zero);
             Assert.That(options.EffectiveBurst, Is.EqualTo(1));
+            Assert.That(options.NumCtx, Is.Null, "OLLAMA_NUM_CTX unset: the server chooses");
         });
+    }
+
+    [TestCase("0")]
+    [TestCase("-4096")]
+    [TestCase("lots")]
+    public void OLLAMA_NUM_CTX_must_be_a_positive_whole_number(string value)
+    {
+        using var services = Build(new() { ["OLLAMA_API_KEY"] = "k", ["OLLAMA_NUM_CTX"] = value });
+
+        Assert.That(RunnerHost.TryValidateConfiguration(services, out var error), Is.False);
+        Assert.That(error, Does.Contain("OLLAMA_NUM_CTX"));
+        Assert.That(error, Does.Not.Contain("\n"));
     }
 
     [Test]
@@ -43,6 +56,7 @@ public sealed class LlmOptionsTests
             ["LLM_MIN_INTERVAL"] = "250ms",
             ["LLM_RATE"] = "120",
             ["LLM_BURST"] = "4",
+            ["OLLAMA_NUM_CTX"] = "16384",
         });
 
         Assert.Multiple(() =>
@@ -57,6 +71,7 @@ public sealed class LlmOptionsTests
             Assert.That(options.MinInterval, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
             Assert.That(options.RatePerMinute, Is.EqualTo(120));
             Assert.That(options.EffectiveBurst, Is.EqualTo(4));
+            Assert.That(options.NumCtx, Is.EqualTo(16384));
         });
     }
 

@@ -143,6 +143,60 @@ public static class Replies
             }, Indented));
         };
 
+    /// <summary>
+    /// A 2xx stream whose lines are sent exactly as given (JSON objects; SSE <c>data:</c> framing added for OpenAI),
+    /// for the documented endings the scripted replies do not produce: <c>done_reason</c>, <c>finish_reason</c>, refusals.
+    /// </summary>
+    public static Reply Raw(params string[] chunks) => async (context, dialect) =>
+    {
+        await StartStreamAsync(context, dialect);
+        foreach (var chunk in chunks)
+        {
+            var text = dialect == Dialect.Native ? chunk + "\n" : $"data: {chunk}\n\n";
+            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text));
+            await context.Response.Body.FlushAsync();
+        }
+    };
+
+    /// <summary>Ollama's documented streaming answer cut at <c>num_predict</c>: content, then <c>done_reason: "length"</c>.</summary>
+    public static Reply NativeCutOff(string content) => Raw(
+        JsonSerializer.Serialize(new { model = ModelName, created_at = "2023-08-04T08:52:19.385406455-07:00", message = new { role = "assistant", content }, done = false }),
+        JsonSerializer.Serialize(new
+        {
+            model = ModelName, created_at = "2023-08-04T19:22:45.499127Z", message = new { role = "assistant", content = "" },
+            done_reason = "length", done = true, total_duration = 4883583458L, load_duration = 1334875L, prompt_eval_count = 26,
+            prompt_eval_duration = 342546000L, eval_count = 1, eval_duration = 4535599000L,
+        }));
+
+    /// <summary>An OpenAI stream that ends with <paramref name="finishReason"/> after <paramref name="content"/>, usage and [DONE].</summary>
+    public static Reply OpenAiEndingWith(string content, string finishReason) => Raw(
+        JsonSerializer.Serialize(new { id = "chatcmpl-9", @object = "chat.completion.chunk", model = ModelName, choices = new[] { new { index = 0, delta = new { role = "assistant", content }, finish_reason = (string?)null } } }),
+        JsonSerializer.Serialize(new { id = "chatcmpl-9", @object = "chat.completion.chunk", model = ModelName, choices = new[] { new { index = 0, delta = new { }, finish_reason = finishReason } } }),
+        JsonSerializer.Serialize(new { id = "chatcmpl-9", @object = "chat.completion.chunk", model = ModelName, choices = Array.Empty<object>(), usage = new { prompt_tokens = 20, completion_tokens = 1, total_tokens = 21 } }),
+        "[DONE]");
+
+    /// <summary>An OpenAI-format streamed refusal: <c>delta.refusal</c> fragments, empty content, <c>finish_reason: "stop"</c>.</summary>
+    public static Reply OpenAiRefusal(params string[] fragments) => Raw([
+        JsonSerializer.Serialize(new { id = "chatcmpl-r", @object = "chat.completion.chunk", model = ModelName, choices = new[] { new { index = 0, delta = new { role = "assistant", content = "", refusal = (string?)null }, finish_reason = (string?)null } } }),
+        .. fragments.Select(f => JsonSerializer.Serialize(new { id = "chatcmpl-r", @object = "chat.completion.chunk", model = ModelName, choices = new[] { new { index = 0, delta = new { refusal = f }, finish_reason = (string?)null } } })),
+        JsonSerializer.Serialize(new { id = "chatcmpl-r", @object = "chat.completion.chunk", model = ModelName, choices = new[] { new { index = 0, delta = new { }, finish_reason = "stop" } } }),
+        "[DONE]",
+    ]);
+
+    /// <summary>A non-streamed OpenAI refusal: one chat.completion whose <c>message.refusal</c> is set and content is null.</summary>
+    public static Reply WholeRefusal(string refusal) => async (context, _) =>
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            id = "chatcmpl-3",
+            @object = "chat.completion",
+            model = ModelName,
+            choices = new[] { new { index = 0, finish_reason = "stop", message = new { role = "assistant", content = (string?)null, refusal } } },
+            usage = new { prompt_tokens = 9, completion_tokens = 4 },
+        }, Indented));
+    };
+
     public static Reply ModelList(params string[] names) => async (context, dialect) =>
     {
         context.Response.ContentType = "application/json";

@@ -109,13 +109,25 @@ internal sealed class GitHubStandIn : IAsyncDisposable
                 return NotFound();
             }
 
+            var body = await JsonNode.ParseAsync(request.Body);
+            var names = (body as JsonArray ?? body?["labels"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
+            if (r.AddLabelsStatus == HttpStatusCode.UnprocessableEntity)
+            {
+                // GitHub's shape for a label it will not take: "Validation Failed" with one error per bad field.
+                return Results.Json(new
+                {
+                    message = "Validation Failed",
+                    errors = names.Take(1).Select(n => new { value = n, resource = "Label", field = "name", code = "invalid" }),
+                    documentation_url = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue",
+                    status = "422",
+                }, Json, statusCode: 422);
+            }
+
             if (r.AddLabelsStatus != HttpStatusCode.OK)
             {
                 return Error(r.AddLabelsStatus, "Resource not accessible by integration");
             }
 
-            var body = await JsonNode.ParseAsync(request.Body);
-            var names = (body as JsonArray ?? body?["labels"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
             lock (r.Gate)
             {
                 var labels = r.IssueLabels.TryGetValue(number, out var existing) ? existing : r.IssueLabels[number] = [];

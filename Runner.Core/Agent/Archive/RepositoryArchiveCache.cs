@@ -22,7 +22,7 @@ internal sealed partial class RepositoryArchiveCache(
 
     private readonly Lock gate = new();
     private readonly SemaphoreSlim evictionGate = new(1, 1);
-    private readonly Dictionary<string, Task<(RepositorySnapshot? Snapshot, string? Reason)>> inflight = new(StringComparer.Ordinal);
+    private readonly SingleFlightCache<string, (RepositorySnapshot? Snapshot, string? Reason)> loads = new();
     private readonly Dictionary<string, int> leases = new(StringComparer.Ordinal);
 
     private string Root => Path.GetFullPath(options.Value.CacheDirectory);
@@ -36,37 +36,22 @@ internal sealed partial class RepositoryArchiveCache(
         }
 
         var key = $"{SafeName(repository.Owner)}__{SafeName(repository.Name)}__{sha.ToLowerInvariant()}";
-        Task<(RepositorySnapshot?, string?)> load;
         lock (gate)
         {
             leases[key] = leases.GetValueOrDefault(key) + 1;
-            if (!inflight.TryGetValue(key, out load!))
-            {
-                // Later callers share this download; it runs under the first caller's cancellation token.
-                load = LoadAsync(client, repository, sha, key, cancellationToken);
-                inflight[key] = load;
-            }
         }
 
         try
         {
-            var (snapshot, reason) = await load;
+            // Concurrent runs share one download, detached from each run's cancellation: a cancelled first run
+            // stops waiting without failing the others. The download stops only when no run waits for it.
+            var (snapshot, reason) = await loads.RunAsync(key, shared => LoadAsync(client, repository, sha, key, shared), cancellationToken);
             return new SnapshotLease(snapshot, reason, () => Release(key));
         }
         catch
         {
             Release(key);
             throw;
-        }
-        finally
-        {
-            lock (gate)
-            {
-                if (inflight.TryGetValue(key, out var current) && current == load)
-                {
-                    inflight.Remove(key);
-                }
-            }
         }
     }
 

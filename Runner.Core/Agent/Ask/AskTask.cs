@@ -24,7 +24,7 @@ internal sealed class AskTask(ILlmClient llm, RepositoryArchiveCache archiveCach
 
         var body = new StringBuilder()
             .Append(MarkdownText.Quote(question, 500)).Append("\n\n")
-            .Append(answer.Length > 0 ? answer : "_The model gave no answer._")
+            .Append(answer.Length > 0 ? answer : AnswerNotes.InsteadOfEmpty(conversation))
             .Append(FilesRead(run, tools.FilesRead))
             .Append(BudgetNote.Render(conversation, answered: answer.Length > 0));
         return new TaskOutcome(body.ToString(), conversation.Model, conversation.Usage.TotalTokens);

@@ -3,10 +3,13 @@ using Runner.Core.Agent.Loop;
 
 namespace Runner.Core.Agent.Comments;
 
-/// <summary>Says in the comment when a budget cut the work short, and what was not done.</summary>
+/// <summary>Says in the comment when a budget or a length limit cut the work short, and what was not done.</summary>
 internal static class BudgetNote
 {
-    public static string Render(AgentConversation conversation, bool answered)
+    public static string Render(AgentConversation conversation, bool answered) =>
+        AnswerNotes.CutOff(conversation) + BudgetStopNote(conversation, answered);
+
+    private static string BudgetStopNote(AgentConversation conversation, bool answered)
     {
         var budget = conversation.Budget;
         var reason = conversation.Stop switch

@@ -11,6 +11,13 @@ namespace Runner.Core.Agent.Loop;
 internal sealed class AgentConversation(
     ILlmClient llm, AgentBudget budget, IToolExecutor? tools, IEnumerable<ChatMessage> prompt, RunMeter? meter = null)
 {
+    /// <summary>How many times a cut-off answer is continued before Runner posts it as cut off.</summary>
+    public const int MaxContinuations = 2;
+
+    private const string ContinueInstruction =
+        "[Runner] Your answer was cut off by the length limit. Continue it exactly where it stopped, without "
+        + "repeating anything already written and without any preamble.";
+
     private const string LastStepInstruction =
         "[Runner] This is your last step: tools are no longer available. Answer now with what you have, in the "
         + "format asked for, and say briefly what you could not check.";
@@ -35,6 +42,12 @@ internal sealed class AgentConversation(
     public IReadOnlyList<string> NotDone => notDone;
 
     public IReadOnlyList<ChatMessage> Messages => messages;
+
+    /// <summary>Set when the returned answer is incomplete: why the model stopped (length limit or content filter).</summary>
+    public AnswerCutOff? CutOff { get; private set; }
+
+    /// <summary>The model's refusal text (OpenAI-format <c>refusal</c>), when it refused instead of answering.</summary>
+    public string? Refusal { get; private set; }
 
     public AgentBudget Budget => budget;
 
@@ -66,8 +79,9 @@ internal sealed class AgentConversation(
                     notDone.AddRange(result.ToolCalls.Select(tools.Describe));
                 }
 
-                messages.Add(ChatMessage.Assistant(result.Content));
-                return result.Content;
+                var content = await CompleteAsync(result, cancellationToken);
+                messages.Add(ChatMessage.Assistant(content));
+                return content;
             }
 
             messages.Add(ChatMessage.Assistant(result.Content, result.ToolCalls));
@@ -101,8 +115,41 @@ internal sealed class AgentConversation(
         }
 
         var result = await CallAsync(messages, null, cancellationToken);
-        messages.Add(ChatMessage.Assistant(result.Content));
-        return result.Content;
+        var content = await CompleteAsync(result, cancellationToken);
+        messages.Add(ChatMessage.Assistant(content));
+        return content;
+    }
+
+    /// <summary>
+    /// The final answer of a call, continued while the model was cut off by a length limit and continuing helps:
+    /// it wrote something, the token budget has room, and fewer than <see cref="MaxContinuations"/> were made.
+    /// What stays cut off is recorded in <see cref="CutOff"/> so the comment says so.
+    /// </summary>
+    private async Task<string> CompleteAsync(ChatResult result, CancellationToken cancellationToken)
+    {
+        CutOff = null;
+        Refusal = result.Refusal;
+        var content = result.Content;
+        var continuations = 0;
+        while (result.Finish == ChatFinish.Length && result.Content.Length > 0 && continuations < MaxContinuations)
+        {
+            List<ChatMessage> request = [.. messages, ChatMessage.Assistant(content), ChatMessage.User(ContinueInstruction)];
+            if (AgentBudget.EstimateTokens(request.Sum(m => m.Content.Length + 16)) + budget.CompletionReserve > budget.MaxTokens - Usage.TotalTokens)
+            {
+                break;
+            }
+
+            continuations++;
+            result = await CallAsync(request, null, cancellationToken);
+            content += result.Content;
+        }
+
+        if (result.Finish != ChatFinish.Complete)
+        {
+            CutOff = new AnswerCutOff(result.Finish, result.FinishReason ?? string.Empty, continuations);
+        }
+
+        return content;
     }
 
     private async Task<ChatResult> CallAsync(IReadOnlyList<ChatMessage> request, IReadOnlyList<ToolDefinition>? definitions, CancellationToken cancellationToken)

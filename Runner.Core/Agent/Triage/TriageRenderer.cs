@@ -6,9 +6,17 @@ namespace Runner.Core.Agent.Triage;
 /// <summary>Writes the triage comment from checked data; only the prose comes from the model.</summary>
 internal static class TriageRenderer
 {
-    public static string Render(CheckedTriage triage, LabelOutcome labelOutcome, string unreadableText)
+    /// <param name="refusal">The model's refusal, when it refused instead of answering.</param>
+    public static string Render(CheckedTriage triage, LabelResult labels, string unreadableText, string? refusal = null)
     {
         var text = new StringBuilder("### Triage\n\n");
+        if (!triage.Readable && refusal is not null && unreadableText.Length == 0)
+        {
+            text.Append("The model refused to triage this issue, so Runner suggests no labels or duplicates this time.\n\n")
+                .Append("**The model refused:**\n\n").Append(MarkdownText.Quote(MarkdownText.ModelProse(refusal), 2_000));
+            return text.ToString();
+        }
+
         if (!triage.Readable)
         {
             text.Append("Runner could not read the model's triage answer, so it suggests no labels or duplicates this time.");
@@ -22,7 +30,7 @@ internal static class TriageRenderer
         }
 
         text.Append(triage.Summary.Length > 0 ? triage.Summary : "_No summary._").Append("\n\n");
-        text.Append(Labels(triage.Labels, labelOutcome)).Append('\n');
+        text.Append(Labels(triage.Labels, labels)).Append('\n');
 
         if (triage.Duplicates.Count > 0)
         {
@@ -47,7 +55,7 @@ internal static class TriageRenderer
         return text.ToString().TrimEnd();
     }
 
-    private static string Labels(IReadOnlyList<string> labels, LabelOutcome outcome)
+    private static string Labels(IReadOnlyList<string> labels, LabelResult result)
     {
         if (labels.Count == 0)
         {
@@ -55,10 +63,11 @@ internal static class TriageRenderer
         }
 
         var list = string.Join(", ", labels.Select(MarkdownText.Code));
-        return outcome switch
+        return result.Outcome switch
         {
             LabelOutcome.Applied => $"**Labels applied:** {list}",
             LabelOutcome.ApplyRefused => $"**Suggested labels:** {list} (Runner may not add labels in this repository, so a maintainer has to.)",
+            LabelOutcome.ApplyRejected => $"**Suggested labels:** {list} (GitHub rejected them: {MarkdownText.OneLine(result.GitHubSaid, 300)}; a maintainer has to add them.)",
             _ => $"**Suggested labels:** {list}",
         };
     }

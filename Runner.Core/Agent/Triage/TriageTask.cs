@@ -41,34 +41,42 @@ internal sealed class TriageTask(ILlmClient llm, RepositoryArchiveCache archiveC
             repository, run.Issue.Number, triage.Labels.Count, labelOutcome, triage.DroppedLabels.Count,
             triage.Duplicates.Count, conversation.Steps, conversation.Usage.TotalTokens);
 
-        var body = TriageRenderer.Render(triage, labelOutcome, text)
+        var body = TriageRenderer.Render(triage, labelOutcome, text, conversation.Refusal)
             + BudgetNote.Render(conversation, answered: text.Length > 0);
         return new TaskOutcome(body, conversation.Model, conversation.Usage.TotalTokens);
     }
 
-    private async Task<LabelOutcome> ApplyLabelsAsync(IssueRun run, IReadOnlyList<string> labels)
+    private async Task<LabelResult> ApplyLabelsAsync(IssueRun run, IReadOnlyList<string> labels)
     {
         if (run.Config.Config.Labels != LabelMode.Apply || labels.Count == 0)
         {
-            return LabelOutcome.Suggested;
+            return LabelResult.Suggested;
         }
 
         var missing = labels.Where(l => !run.Issue.Labels.Contains(l, StringComparer.OrdinalIgnoreCase)).ToArray();
         if (missing.Length == 0)
         {
-            return LabelOutcome.Applied;
+            return LabelResult.Applied;
         }
 
         try
         {
             await run.Client.Issue.Labels.AddToIssue(run.Repository.Owner, run.Repository.Name, run.Issue.Number, missing);
-            return LabelOutcome.Applied;
+            return LabelResult.Applied;
+        }
+        catch (ApiException exception) when (exception.StatusCode == System.Net.HttpStatusCode.UnprocessableEntity)
+        {
+            // A 422 is about the labels, not about Runner's permissions: say what GitHub said.
+            var said = LabelRejection.Describe(exception);
+            logger.LogWarning("GitHub rejected the labels for {Repository}#{Number}, suggesting them instead: {Error}",
+                run.Repository, run.Issue.Number, said);
+            return new LabelResult(LabelOutcome.ApplyRejected, said);
         }
         catch (Exception exception) when (GitHubErrors.IsNoAccess(exception))
         {
             logger.LogWarning("Could not apply labels to {Repository}#{Number}, suggesting them instead: {Error}",
                 run.Repository, run.Issue.Number, exception.Message);
-            return LabelOutcome.ApplyRefused;
+            return new LabelResult(LabelOutcome.ApplyRefused);
         }
     }
 }

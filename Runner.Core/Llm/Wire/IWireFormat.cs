@@ -20,16 +20,33 @@ internal interface IWireFormat
 
 internal static class WireFormats
 {
-    public static IWireFormat For(LlmApiFormat format) => format switch
+    /// <param name="numCtx"><c>OLLAMA_NUM_CTX</c>: sent as <c>options.num_ctx</c> on the native API only; null = not sent.</param>
+    public static IWireFormat For(LlmApiFormat format, int? numCtx = null) => format switch
     {
-        LlmApiFormat.Native => new NativeWireFormat(),
+        LlmApiFormat.Native => new NativeWireFormat(numCtx),
         LlmApiFormat.OpenAi => new OpenAiWireFormat(),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 }
 
-/// <summary>The assembled stream: what the model said, the tools it called, and what it cost.</summary>
-internal sealed record StreamedAnswer(string Content, IReadOnlyList<ToolCall> ToolCalls, TokenUsage Usage, string? Model, int Chunks);
+/// <summary>The assembled stream: what the model said, the tools it called, what it cost, and why it stopped.</summary>
+internal sealed record StreamedAnswer(
+    string Content,
+    IReadOnlyList<ToolCall> ToolCalls,
+    TokenUsage Usage,
+    string? Model,
+    int Chunks,
+    string? FinishReason = null,
+    string? Refusal = null)
+{
+    /// <summary>"length" is the one word both dialects use for a cut-off answer; OpenAI adds "content_filter".</summary>
+    public ChatFinish Finish => FinishReason switch
+    {
+        "length" => ChatFinish.Length,
+        "content_filter" => ChatFinish.ContentFilter,
+        _ => ChatFinish.Complete,
+    };
+}
 
 /// <summary>A stream that ended before its final chunk, or that carried an error event: worth another attempt.</summary>
 internal sealed class LlmStreamException : Exception

@@ -6,9 +6,11 @@ namespace Runner.Core.Llm.Wire;
 /// <summary>
 /// Ollama's native API: <c>POST /api/chat</c> with <c>{model, messages, stream, tools, options:{temperature}}</c>,
 /// answered by NDJSON lines <c>{message:{content, tool_calls}, done}</c>; the last line has <c>done: true</c>
-/// and the token counts <c>prompt_eval_count</c> / <c>eval_count</c>.
+/// and the token counts <c>prompt_eval_count</c> / <c>eval_count</c>, and <c>done_reason</c>: "stop", "length"
+/// (cut off by <c>num_predict</c> or the context window) or "load" (the model was loaded, nothing generated).
 /// </summary>
-internal sealed class NativeWireFormat : IWireFormat
+/// <param name="numCtx"><c>options.num_ctx</c>, the context window a local <c>ollama serve</c> allocates; null = the server's default.</param>
+internal sealed class NativeWireFormat(int? numCtx = null) : IWireFormat
 {
     public string StreamMediaType => "application/x-ndjson";
 
@@ -17,6 +19,11 @@ internal sealed class NativeWireFormat : IWireFormat
         {
             writer.WriteStartObject("options");
             writer.WriteNumber("temperature", temperature);
+            if (numCtx is { } contextWindow)
+            {
+                writer.WriteNumber("num_ctx", contextWindow);
+            }
+
             writer.WriteEndObject();
         });
 
@@ -51,8 +58,15 @@ internal sealed class NativeWireFormat : IWireFormat
 
             if (root.TryGetProperty("done", out var done) && done.ValueKind == JsonValueKind.True)
             {
+                var reason = WireJson.GetString(root, "done_reason");
+                if (reason == "load" && content.Length == 0 && toolCalls.Count == 0)
+                {
+                    // Ollama only loaded the model and generated nothing: another attempt gets the answer.
+                    throw new LlmStreamException("stream ended with done_reason \"load\": the model was loaded but generated nothing");
+                }
+
                 var usage = new TokenUsage(WireJson.GetInt(root, "prompt_eval_count"), WireJson.GetInt(root, "eval_count"));
-                return new StreamedAnswer(content.ToString(), toolCalls, usage, model, chunks);
+                return new StreamedAnswer(content.ToString(), toolCalls, usage, model, chunks, reason);
             }
         }
 

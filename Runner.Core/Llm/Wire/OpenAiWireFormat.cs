@@ -103,7 +103,8 @@ internal sealed class OpenAiWireFormat : IWireFormat
         var usage = root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object
             ? new TokenUsage(WireJson.GetInt(u, "prompt_tokens"), WireJson.GetInt(u, "completion_tokens"))
             : TokenUsage.None;
-        return new StreamedAnswer(WireJson.GetString(message, "content") ?? string.Empty, toolCalls, usage, WireJson.GetString(root, "model"), 1);
+        return new StreamedAnswer(WireJson.GetString(message, "content") ?? string.Empty, toolCalls, usage, WireJson.GetString(root, "model"), 1,
+            WireJson.GetString(choices[0], "finish_reason"), NonEmpty(WireJson.GetString(message, "refusal")));
     }
 
     /// <summary>Handles one complete event; true when it was <c>[DONE]</c>.</summary>
@@ -126,6 +127,8 @@ internal sealed class OpenAiWireFormat : IWireFormat
         state.Read(document.RootElement);
         return false;
     }
+
+    private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private static void WriteToolParts(Utf8JsonWriter writer, ChatMessage message)
     {
@@ -158,9 +161,11 @@ internal sealed class OpenAiWireFormat : IWireFormat
     private sealed class StreamState
     {
         private readonly StringBuilder content = new();
+        private readonly StringBuilder refusal = new();
         private readonly SortedDictionary<int, ToolCallParts> toolCalls = [];
         private TokenUsage usage = TokenUsage.None;
         private string? model;
+        private string? finishReason;
 
         public int Chunks { get; set; }
 
@@ -194,11 +199,13 @@ internal sealed class OpenAiWireFormat : IWireFormat
                 if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
                 {
                     content.Append(WireJson.GetString(delta, "content"));
+                    refusal.Append(WireJson.GetString(delta, "refusal"));
                     ReadToolCallFragments(delta);
                 }
 
-                if (WireJson.GetString(choice, "finish_reason") is not null)
+                if (WireJson.GetString(choice, "finish_reason") is { } reason)
                 {
+                    finishReason = reason;
                     Finished = true;
                 }
             }
@@ -209,7 +216,9 @@ internal sealed class OpenAiWireFormat : IWireFormat
             toolCalls.Values.Where(c => c.Name.Length > 0).Select(c => c.ToToolCall()).ToList(),
             usage,
             model,
-            Chunks);
+            Chunks,
+            finishReason,
+            NonEmpty(refusal.ToString()));
 
         private void ReadToolCallFragments(JsonElement delta)
         {
