@@ -47,6 +47,10 @@ internal static class SettingCatalog
         new(QueueOptions.ReadBlockVariable, Duration(QueueDefaults.ReadBlock)) { Meaning = "blocking-read window on an idle stream (pick-up stays immediate)" },
         new(QueueOptions.RetryBaseDelayVariable, Duration(QueueDefaults.RetryBaseDelay)) { Meaning = "job-level backoff before the second attempt (doubling, jittered)" },
         new(QueueOptions.RetryMaxDelayVariable, Duration(QueueDefaults.RetryMaxDelay)) { Meaning = "cap of the job-level backoff" },
+        new(QueueOptions.DeferLimitVariable, Duration(QueueDefaults.DeferLimit))
+        {
+            Meaning = "how long one attempt may keep being deferred (e.g. waiting for its issue's lock; not an attempt) before it is dead-lettered",
+        },
         new(QueueOptions.IdempotencyWindowVariable, Duration(QueueDefaults.IdempotencyWindow)) { Meaning = "how long a completed delivery is remembered" },
         new("RUNNER_STREAM_RETAIN", Number(QueueDefaults.StreamRetain)) { Meaning = "acknowledged entries kept as history" },
     ];
@@ -79,6 +83,10 @@ internal static class SettingCatalog
         },
         new(LlmOptions.ModelVariable, LlmDefaults.Model) { Meaning = "model name; `runner llm models` lists what the server offers" },
         new(LlmOptions.ApiFormatVariable, "from the URL") { Meaning = "`native` or `openai`, for URLs ending in neither" },
+        new(LlmOptions.NumCtxVariable, "unset")
+        {
+            Meaning = "context window in tokens, sent as `options.num_ctx` on the native API only; raise it for a local `ollama serve`, whose small default silently truncates long prompts",
+        },
         new("LLM_TEMPERATURE", Number(LlmDefaults.Temperature)) { Meaning = "sampling temperature" },
         new(LlmOptions.TimeoutVariable, Duration(LlmDefaults.Timeout)) { Meaning = "longest silence: before the first byte and between streamed chunks" },
         new(LlmOptions.MaxDurationVariable, Duration(LlmDefaults.MaxDuration)) { Meaning = "cap on one chat call, retries included" },
