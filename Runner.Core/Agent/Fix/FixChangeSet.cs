@@ -4,7 +4,7 @@ using Runner.Core.GitHub.PullRequests;
 namespace Runner.Core.Agent.Fix;
 
 /// <summary>The safety rules a write can break; each refusal names its rule so the model (and the log) knows why.</summary>
-internal enum FixRule
+public enum FixRule
 {
     InvalidPath,
     ParentSegment,
