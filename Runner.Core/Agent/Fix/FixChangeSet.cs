@@ -48,6 +48,7 @@ internal sealed record FixWriteResult(bool Accepted, FixRule? Rule, string Messa
 internal sealed class RepositoryPaths
 {
     private readonly HashSet<string> files;
+    private readonly HashSet<string> executables;
     private readonly HashSet<string> symlinks;
     private readonly HashSet<string> submodules;
 
@@ -57,7 +58,11 @@ internal sealed class RepositoryPaths
         symlinks = list.Where(e => e.IsSymlink).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         submodules = list.Where(e => e.IsSubmodule).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         files = list.Where(e => e.Type == "blob" && !e.IsSymlink).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        executables = list.Where(e => e.Mode == "100755").Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <summary>The mode a rewrite of <paramref name="path"/> keeps: an executable script stays executable.</summary>
+    public string ModeOf(string path) => executables.Contains(path) ? "100755" : GitFileChange.RegularFile;
 
     public bool IsFile(string path) => files.Contains(path);
 
@@ -77,7 +82,7 @@ internal sealed class FixChangeSet(RepositoryPaths repository, int maxFiles, lon
     private readonly Dictionary<string, string?> changes = new(StringComparer.Ordinal);
 
     /// <summary>Changed paths in the order first touched; null content deletes the file.</summary>
-    public IReadOnlyList<GitFileChange> Changes => changes.Select(c => new GitFileChange(c.Key, c.Value)).ToList();
+    public IReadOnlyList<GitFileChange> Changes => changes.Select(c => new GitFileChange(c.Key, c.Value, repository.ModeOf(c.Key))).ToList();
 
     public bool IsEmpty => changes.Count == 0;
 

@@ -54,10 +54,10 @@ internal sealed class FixPublisher(GitDataApi git)
         var baseSha = await git.GetBranchShaAsync(defaultBranch, cancellationToken)
             ?? throw new InvalidOperationException($"The default branch {defaultBranch} does not exist");
         var (baseTree, _) = await git.GetCommitAsync(baseSha, cancellationToken);
-        var blobs = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var blobs = new Dictionary<string, (string?, string)>(StringComparer.Ordinal);
         foreach (var change in changes.Changes)
         {
-            blobs[change.Path] = change.Content is null ? null : await git.CreateBlobAsync(change.Content, cancellationToken);
+            blobs[change.Path] = (change.Content is null ? null : await git.CreateBlobAsync(change.Content, cancellationToken), change.Mode);
         }
 
         var tree = await git.CreateTreeAsync(baseTree, blobs, cancellationToken);

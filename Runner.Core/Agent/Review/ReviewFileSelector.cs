@@ -14,6 +14,9 @@ internal enum SkipReason
     /// <summary>Deleted by the pull request: there is no new side to comment on.</summary>
     Removed,
 
+    /// <summary>Renamed without a change of content: there is no diff to review.</summary>
+    RenamedOnly,
+
     /// <summary>Did not fit the file or diff-size budget after more important files.</summary>
     OverBudget,
 }
@@ -25,6 +28,7 @@ internal sealed record SkippedFile(string Path, SkipReason Reason)
         SkipReason.NoPatch => "no diff from GitHub (binary or too large)",
         SkipReason.Ignored => "ignored by .github/runner.yml",
         SkipReason.Removed => "deleted",
+        SkipReason.RenamedOnly => "renamed without changes",
         _ => "over the review budget",
     };
 }
@@ -82,7 +86,7 @@ internal static class ReviewFileSelector
             }
             else if (string.IsNullOrEmpty(file.Patch))
             {
-                skipped.Add(new SkippedFile(file.Path, SkipReason.NoPatch));
+                skipped.Add(new SkippedFile(file.Path, file.Status == "renamed" && file.Additions + file.Deletions == 0 ? SkipReason.RenamedOnly : SkipReason.NoPatch));
             }
             else
             {

@@ -59,13 +59,14 @@ internal sealed class GitDataApi(IGitHubClient client, RepositoryRef repository)
         return Json.Str(body, "sha") ?? throw new InvalidDataException("GitHub created a blob without a sha");
     }
 
-    /// <param name="blobs">Path → blob SHA, or null to delete the path from the base tree.</param>
-    public async Task<string> CreateTreeAsync(string baseTreeSha, IReadOnlyDictionary<string, string?> blobs, CancellationToken cancellationToken)
+    /// <param name="blobs">Path → (blob SHA, or null to delete the path from the base tree; file mode).</param>
+    public async Task<string> CreateTreeAsync(string baseTreeSha, IReadOnlyDictionary<string, (string? Sha, string Mode)> blobs,
+        CancellationToken cancellationToken)
     {
         var tree = new JsonArray();
-        foreach (var (path, sha) in blobs.OrderBy(b => b.Key, StringComparer.Ordinal))
+        foreach (var (path, (sha, mode)) in blobs.OrderBy(b => b.Key, StringComparer.Ordinal))
         {
-            tree.Add(new JsonObject { ["path"] = path, ["mode"] = "100644", ["type"] = "blob", ["sha"] = sha });
+            tree.Add(new JsonObject { ["path"] = path, ["mode"] = mode, ["type"] = "blob", ["sha"] = sha });
         }
 
         var body = await json.PostAsync($"{Repo}/git/trees", new JsonObject { ["base_tree"] = baseTreeSha, ["tree"] = tree }, cancellationToken);

@@ -59,4 +59,8 @@ internal sealed record GitTreeEntry(string Path, string Mode, string Type, strin
 }
 
 /// <summary>A change of one path in a new tree: new content, or deletion when <paramref name="Content"/> is null.</summary>
-internal sealed record GitFileChange(string Path, string? Content);
+/// <param name="Mode">The file mode to write: <c>100644</c>, or <c>100755</c> to keep an executable file executable.</param>
+internal sealed record GitFileChange(string Path, string? Content, string Mode = GitFileChange.RegularFile)
+{
+    public const string RegularFile = "100644";
+}

@@ -239,6 +239,7 @@ public sealed class ReviewFileSelectorTests
             File("vendor/lib.js"),
             File("docs/generated/api.md"),
             File("old.cs", status: "removed"),
+            new PullRequestFile("src/Moved.cs", "renamed", 0, 0, null, "src/Old.cs"),
         ], new PathFilter(["docs/generated/"]), ReviewBudget.Default);
 
         Assert.That(selection.Included.Select(i => i.File.Path), Is.EqualTo(new[] { "src/App.cs", "vendor/lib.js" }));
@@ -247,6 +248,7 @@ public sealed class ReviewFileSelectorTests
             new SkippedFile("assets/logo.png", SkipReason.NoPatch),
             new SkippedFile("docs/generated/api.md", SkipReason.Ignored),
             new SkippedFile("old.cs", SkipReason.Removed),
+            new SkippedFile("src/Moved.cs", SkipReason.RenamedOnly),
         }));
         Assert.That(selection.Diff["src/App.cs"].RightLines, Is.EquivalentTo(new[] { 1 }));
     }

@@ -22,8 +22,11 @@ public sealed class FixPublisherTests
         git = new GitDataApi(client, new RepositoryRef("octo-org", "hello"));
         publisher = new FixPublisher(git);
         mainSha = standIn.SeedBranch("main",
-            new Dictionary<string, string> { ["src/App.cs"] = "class App {}\n", ["README.md"] = "# hello\n", [".github/workflows/ci.yml"] = "on: push\n" },
-            symlinks: ["docs/link"], submodules: ["libs/upstream"]);
+            new Dictionary<string, string>
+            {
+                ["src/App.cs"] = "class App {}\n", ["README.md"] = "# hello\n", [".github/workflows/ci.yml"] = "on: push\n", ["build.sh"] = "#!/bin/sh\n",
+            },
+            symlinks: ["docs/link"], submodules: ["libs/upstream"], executables: ["build.sh"]);
     }
 
     [TearDown]
@@ -50,6 +53,7 @@ public sealed class FixPublisherTests
     {
         var changes = await ChangeSetAsync();
         changes.Write("src/App.cs", "class App { void Run() {} }\n");
+        changes.Write("build.sh", "#!/bin/sh\nmake\n");
         changes.Delete("README.md");
 
         var first = await publisher.PublishAsync("main", 12, changes, new FixAnswer("Add Run", "Adds Run, as @octocat asked."), CancellationToken.None);
@@ -60,8 +64,10 @@ public sealed class FixPublisherTests
         Assert.That(standIn.CommitParents(branchSha!), Is.EqualTo(new[] { mainSha }), "the commit sits on the default branch's head");
         Assert.That(standIn.FilesAt(branchSha!), Is.EquivalentTo(new Dictionary<string, string>
         {
-            ["src/App.cs"] = "class App { void Run() {} }\n", [".github/workflows/ci.yml"] = "on: push\n",
+            ["src/App.cs"] = "class App { void Run() {} }\n", [".github/workflows/ci.yml"] = "on: push\n", ["build.sh"] = "#!/bin/sh\nmake\n",
         }));
+        Assert.That((standIn.ModeAt(branchSha!, "build.sh"), standIn.ModeAt(branchSha!, "src/App.cs")), Is.EqualTo(("100755", "100644")),
+            "an executable script stays executable");
         Assert.That(standIn.BranchSha("main"), Is.EqualTo(mainSha), "the default branch is never written");
         var pull = standIn.PullRequests.Single();
         Assert.That(pull["draft"]!.GetValue<bool>(), Is.True);

@@ -79,14 +79,15 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
 
     /// <summary>Creates a commit on <paramref name="branch"/> with these files (and optional links and submodules); returns its SHA.</summary>
     public string SeedBranch(string branch, IReadOnlyDictionary<string, string> fileContents, string message = "seed",
-        IEnumerable<string>? symlinks = null, IEnumerable<string>? submodules = null, string? parent = null)
+        IEnumerable<string>? symlinks = null, IEnumerable<string>? submodules = null, string? parent = null, IEnumerable<string>? executables = null)
     {
         lock (gate)
         {
+            var executable = (executables ?? []).ToHashSet(StringComparer.Ordinal);
             var entries = new Dictionary<string, (string, string, string)>(StringComparer.Ordinal);
             foreach (var (path, content) in fileContents)
             {
-                entries[path] = ("100644", "blob", StoreBlob(Encoding.UTF8.GetBytes(content)));
+                entries[path] = (executable.Contains(path) ? "100755" : "100644", "blob", StoreBlob(Encoding.UTF8.GetBytes(content)));
             }
 
             foreach (var link in symlinks ?? [])
@@ -184,6 +185,14 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
         lock (gate)
         {
             return commits[sha].Parents;
+        }
+    }
+
+    public string ModeAt(string commitSha, string path)
+    {
+        lock (gate)
+        {
+            return trees[commits[commitSha].Tree][path].Mode;
         }
     }
 
