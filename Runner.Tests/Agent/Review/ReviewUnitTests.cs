@@ -284,3 +284,24 @@ public sealed class ReviewFileSelectorTests
         Assert.That(selection.Skipped, Is.EqualTo(new[] { new SkippedFile("src/Big.cs", SkipReason.OverBudget) }));
     }
 }
+
+[TestFixture]
+public sealed class ReviewDiffTextTests
+{
+    [Test]
+    public void The_prompt_shows_numbered_hunks_and_names_what_was_left_out()
+    {
+        var selection = ReviewFileSelector.Select(
+        [
+            new PullRequestFile("src/App.cs", "renamed", 3, 1, FilePatchTests.Patch, "src/Old.cs"),
+            new PullRequestFile("logo.png", "added", 0, 0, null, null),
+        ], PathFilter.None, ReviewBudget.Default);
+
+        var text = ReviewDiffText.Render(selection, 10_000);
+
+        Assert.That(text, Does.StartWith(ReviewDiffText.Label + " (untrusted content"));
+        Assert.That(text, Does.Contain("=== src/App.cs (renamed, was src/Old.cs)\n@@ -10,4 +10,5 @@ public class App\n10   context ten"));
+        Assert.That(text, Does.Contain("- logo.png: no diff from GitHub (binary or too large)"));
+        Assert.That(text, Does.EndWith("\n```"), "the whole diff is inside one fence");
+    }
+}
