@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Runner.Core.Agent.Archive;
 using Runner.Core.Agent.Ask;
+using Runner.Core.Agent.Comments;
 using Runner.Core.Agent.Locking;
 using Runner.Core.Agent.RepoConfig;
 using Runner.Core.Agent.Triage;
@@ -24,14 +25,14 @@ public static class AgentServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<AgentOptions>()
             .Bind(configuration)
-            .Configure(o => o.LockTtl = DurationSetting.Read(configuration, AgentOptions.LockTtlVariable, AgentOptions.DefaultLockTtl))
+            .BindDurations(configuration, (AgentOptions.LockTtlVariable, (o, v) => o.LockTtl = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
-        // Read for RUNNER_MAX_ATTEMPTS only: the failure comment says whether the queue will try again.
-        services.AddOptions<QueueOptions>().Bind(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
         services.TryAddSingleton<IssueLock>();
+        services.TryAddSingleton<IssueRunLock>();
+        services.TryAddSingleton<FailureReporter>();
         services.TryAddSingleton<RepositoryArchiveCache>();
         services.TryAddSingleton<RepositoryConfigLoader>();
         services.TryAddSingleton<TriageTask>();

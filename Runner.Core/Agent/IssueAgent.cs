@@ -9,7 +9,6 @@ using Runner.Core.Agent.Loop;
 using Runner.Core.Agent.RepoConfig;
 using Runner.Core.Agent.Triage;
 using Runner.Core.Agent.Webhooks;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 using Runner.Core.Llm;
 using Runner.Core.Queue;
@@ -17,42 +16,31 @@ using Runner.Core.Queue;
 namespace Runner.Core.Agent;
 
 /// <summary>
-/// Turns an <c>issues</c> or <c>issue_comment</c> job into at most one sticky comment per task: decides
-/// whether to act (bots, actions, commands, permissions), serialises runs per issue, and reports failures
-/// honestly before handing them back to the queue.
+/// Turns an <c>issues</c> or <c>issue_comment</c> job into at most one sticky comment per task. The policies live
+/// in their own homes: <see cref="IgnoreRules"/> (whether to act), <see cref="IssueRunLock"/> (one run per issue),
+/// <see cref="CommandAuthorization"/> (who may command), <see cref="IssueClients"/> (the installation client),
+/// <see cref="FailureReporter"/> (the failure comment) and <see cref="JobFailures"/> (the job outcome).
 /// </summary>
 internal sealed class IssueAgent(
     IGitHubClientFactory clientFactory,
-    IssueLock issueLock,
+    IssueRunLock runLock,
     RepositoryConfigLoader configLoader,
     TriageTask triage,
     AskTask ask,
     ILlmClient llm,
+    FailureReporter failureReporter,
     IOptions<AgentOptions> options,
-    IOptions<QueueOptions> queueOptions,
     TimeProvider timeProvider,
     ILogger<IssueAgent> logger)
 {
     public const string TriageTaskName = "triage";
     public const string HelpTaskName = "help";
-    public const string RefusalTaskName = "refusal";
-
-    private static readonly TimeSpan MinBusyRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxBusyRetry = TimeSpan.FromSeconds(30);
 
     public async Task HandleIssuesAsync(Job job, CancellationToken cancellationToken)
     {
         var webhook = WebhookPayloadReader.Read(job);
-        if (webhook.Action is not ("opened" or "reopened") || webhook.Issue.IsPullRequest)
+        if (!IgnoreRules.ShouldTriage(webhook, logger))
         {
-            logger.LogDebug("Ignoring issues.{Action} on {Repository}#{Number}", webhook.Action, webhook.Repository, webhook.Issue.Number);
-            return;
-        }
-
-        if (webhook.SenderIsBot)
-        {
-            logger.LogInformation("Ignoring issues.{Action} on {Repository}#{Number} from bot {Sender}",
-                webhook.Action, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
             return;
         }
 
@@ -75,26 +63,12 @@ internal sealed class IssueAgent(
     public async Task HandleIssueCommentAsync(Job job, CancellationToken cancellationToken)
     {
         var webhook = WebhookPayloadReader.Read(job);
+        if (IgnoreRules.CommandIn(webhook, logger) is not { } command)
+        {
+            return;
+        }
+
         var comment = webhook.Comment!;
-        if (webhook.Action != "created")
-        {
-            logger.LogDebug("Ignoring issue_comment.{Action} on {Repository}#{Number}", webhook.Action, webhook.Repository, webhook.Issue.Number);
-            return;
-        }
-
-        if (webhook.SenderIsBot || comment.AuthorIsBot || StickyComments.ContainsMarker(comment.Body))
-        {
-            logger.LogInformation("Ignoring comment {CommentId} on {Repository}#{Number} from bot {Sender}",
-                comment.Id, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
-            return;
-        }
-
-        if (RunnerCommandParser.Parse(comment.Body) is not { } command)
-        {
-            logger.LogDebug("Comment {CommentId} on {Repository}#{Number} has no /runner command", comment.Id, webhook.Repository, webhook.Issue.Number);
-            return;
-        }
-
         var task = command.Kind switch
         {
             RunnerCommandKind.Triage => TriageTaskName,
@@ -108,14 +82,14 @@ internal sealed class IssueAgent(
         {
             if (!await CommandAuthorization.MayCommandAsync(client, webhook.Repository, comment.Author))
             {
-                await RefuseOnceAsync(client, job, webhook, comment.Author, meter);
+                await CommandAuthorization.RefuseOnceAsync(client, job.Delivery, webhook, comment.Author, Footer(meter), logger);
                 return;
             }
 
             if (task == HelpTaskName)
             {
                 await StickyComments.UpsertAsync(client, webhook.Repository, webhook.Issue.Number, HelpTaskName, job.Delivery,
-                    Notices.Help(command) + CommentFooter.Render(null, 0, timeProvider.GetElapsedTime(meter.Started)));
+                    Notices.Help(command) + Footer(meter));
                 return;
             }
 
@@ -131,13 +105,10 @@ internal sealed class IssueAgent(
     private async Task RunLockedAsync(
         Job job, IssueWebhook webhook, string task, Func<IGitHubClient, RunMeter, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
-        var agentOptions = options.Value;
-        await using var lease = await issueLock.TryAcquireAsync(webhook.Repository, webhook.Issue.Number, agentOptions.LockTtl)
-            ?? throw await BusyAsync(webhook);
+        await using var lease = await runLock.AcquireAsync(webhook);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
         var meter = new RunMeter(timeProvider.GetTimestamp());
-        var client = await clientFactory.CreateForRepositoryAsync(
-            webhook.Repository, webhook.InstallationId, GitHubPermissions.IssueWriter, linked.Token);
+        var client = await IssueClients.CreateAsync(clientFactory, webhook, linked.Token);
         try
         {
             await work(client, meter, linked.Token);
@@ -146,17 +117,14 @@ internal sealed class IssueAgent(
         }
         catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new TransientJobException($"Lost the lock on {webhook.Repository}#{webhook.Issue.Number} to another run", MaxBusyRetry);
+            throw IssueRunLock.Lost(webhook);
         }
-        catch (Exception exception) when (!linked.IsCancellationRequested && task is not (HelpTaskName or RefusalTaskName))
+        catch (Exception exception) when (!linked.IsCancellationRequested && task is not HelpTaskName)
         {
-            // Octokit's own exceptions carry no retry verdict: 404/422 must reach the queue as permanent, 5xx as transient.
-            var failure = exception is ApiException
-                ? GitHubJobErrors.ToJobException(exception, task, webhook.Repository, timeProvider)
-                : exception;
+            var failure = JobFailures.ToJobException(exception, task, webhook.Repository, timeProvider);
             logger.LogWarning("{Task} on {Repository}#{Number} failed (attempt {Attempt}): {Error}",
                 task, webhook.Repository, webhook.Issue.Number, job.Attempt, failure.Message);
-            await ReportFailureAsync(client, job, webhook, task, failure, meter);
+            await failureReporter.ReportAsync(client, job, webhook, task, exception, failure is PermanentJobException, meter);
             if (ReferenceEquals(failure, exception))
             {
                 throw;
@@ -166,15 +134,7 @@ internal sealed class IssueAgent(
         }
     }
 
-    private async Task<TransientJobException> BusyAsync(IssueWebhook webhook)
-    {
-        var remaining = await issueLock.RemainingAsync(webhook.Repository, webhook.Issue.Number) ?? MinBusyRetry;
-        var retryAfter = TimeSpan.FromTicks(Math.Clamp(remaining.Ticks, MinBusyRetry.Ticks, MaxBusyRetry.Ticks));
-        logger.LogInformation("{Repository}#{Number} is busy with another run; retrying in {RetryAfterMs} ms",
-            webhook.Repository, webhook.Issue.Number, (long)retryAfter.TotalMilliseconds);
-        return new TransientJobException(
-            $"{webhook.Repository}#{webhook.Issue.Number} is being handled by another run; this one runs after it", retryAfter);
-    }
+    private string Footer(RunMeter meter) => CommentFooter.Render(null, 0, timeProvider.GetElapsedTime(meter.Started));
 
     private async Task<IssueRun> PrepareAsync(Job job, IssueWebhook webhook, IGitHubClient client, RunMeter meter, CancellationToken cancellationToken)
     {
@@ -198,20 +158,6 @@ internal sealed class IssueAgent(
         await StickyComments.UpsertAsync(run.Client, run.Repository, run.Issue.Number, task, run.Job.Delivery, body);
     }
 
-    private async Task RefuseOnceAsync(IGitHubClient client, Job job, IssueWebhook webhook, string login, RunMeter meter)
-    {
-        if (await StickyComments.FindAsync(client, webhook.Repository, webhook.Issue.Number, RefusalTaskName) is not null)
-        {
-            logger.LogInformation("Ignoring command from {User} on {Repository}#{Number}: no write access, already told once",
-                login, webhook.Repository, webhook.Issue.Number);
-            return;
-        }
-
-        logger.LogInformation("Refusing command from {User} on {Repository}#{Number}: no write access", login, webhook.Repository, webhook.Issue.Number);
-        await StickyComments.UpsertAsync(client, webhook.Repository, webhook.Issue.Number, RefusalTaskName, job.Delivery,
-            Notices.Refusal(login) + CommentFooter.Render(null, 0, timeProvider.GetElapsedTime(meter.Started)));
-    }
-
     /// <summary>👀 on what triggered the run, so the user sees it was picked up. Cosmetic: failures are logged only.</summary>
     private async Task ReactAsync(IGitHubClient client, IssueWebhook webhook)
     {
@@ -228,29 +174,9 @@ internal sealed class IssueAgent(
                 await client.Reaction.Issue.Create(repository.Owner, repository.Name, webhook.Issue.Number, reaction);
             }
         }
-        catch (Exception exception) when (exception is ApiException or TransientJobException or PermanentJobException)
+        catch (Exception exception) when (GitHubErrors.IsGitHubFailure(exception))
         {
             logger.LogWarning("Could not react to {Repository}#{Number}: {Error}", repository, webhook.Issue.Number, exception.Message);
-        }
-    }
-
-    private async Task ReportFailureAsync(
-        IGitHubClient client, Job job, IssueWebhook webhook, string task, Exception exception, RunMeter meter)
-    {
-        var (title, rerun) = task == TriageTaskName
-            ? ("Triage", "a maintainer can comment `/runner triage` to run it again")
-            : ("Answer", "ask again with `/runner ask`");
-        var body = Notices.Failure(title, rerun, exception, job.Attempt, queueOptions.Value.MaxAttempts)
-            + CommentFooter.Render(meter.Model ?? llm.Model, meter.Tokens, timeProvider.GetElapsedTime(meter.Started));
-        try
-        {
-            await StickyComments.UpsertAsync(client, webhook.Repository, webhook.Issue.Number, task, job.Delivery, body);
-        }
-        catch (Exception reportFailure) when (reportFailure is not OperationCanceledException)
-        {
-            // GitHub itself may be what failed; the queue still gets the original exception.
-            logger.LogWarning("Could not post the failure notice on {Repository}#{Number}: {Error}",
-                webhook.Repository, webhook.Issue.Number, reportFailure.Message);
         }
     }
 }

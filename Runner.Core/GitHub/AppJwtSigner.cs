@@ -6,7 +6,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 
 namespace Runner.Core.GitHub;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using Runner.Core.Configuration;
 
 namespace Runner.Core.GitHub;
 

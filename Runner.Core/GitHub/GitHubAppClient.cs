@@ -100,8 +100,8 @@ internal sealed class GitHubAppClient : IGitHubAppClient, IDisposable
         var token = root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         if (string.IsNullOrEmpty(token) || !root.TryGetProperty("expires_at", out var e) || !e.TryGetDateTimeOffset(out var expiresAt))
         {
-            throw new Queue.TransientJobException(
-                $"GitHub POST /{path} for {repository.FullName} answered without a token or expires_at");
+            throw new GitHubException(
+                $"GitHub POST /{path} for {repository.FullName} answered without a token or expires_at", isTransient: true);
         }
 
         logger.LogInformation(
@@ -129,7 +129,7 @@ internal sealed class GitHubAppClient : IGitHubAppClient, IDisposable
         }
         catch (HttpRequestException exception)
         {
-            throw new Queue.TransientJobException($"GitHub {operation} for {subject} failed: {exception.Message}", null, exception);
+            throw new GitHubException($"GitHub {operation} for {subject} failed: {exception.Message}", true, null, null, exception);
         }
 
         using (response)
@@ -137,7 +137,7 @@ internal sealed class GitHubAppClient : IGitHubAppClient, IDisposable
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw GitHubFailures.ForStatus(operation, subject, response.StatusCode, GitHubFailures.MessageOf(text),
+                throw GitHubErrors.ForStatus(operation, subject, response.StatusCode, GitHubErrors.MessageOf(text),
                     Hint(path, response.StatusCode));
             }
 
@@ -147,8 +147,9 @@ internal sealed class GitHubAppClient : IGitHubAppClient, IDisposable
             }
             catch (JsonException exception)
             {
-                throw new Queue.TransientJobException(
-                    $"GitHub {operation} for {subject} answered {(int)response.StatusCode} with a body that is not JSON", null, exception);
+                throw new GitHubException(
+                    $"GitHub {operation} for {subject} answered {(int)response.StatusCode} with a body that is not JSON",
+                    true, (int)response.StatusCode, null, exception);
             }
         }
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
-using Runner.Core.Configuration;
 
 namespace Runner.Core.GitHub;
 

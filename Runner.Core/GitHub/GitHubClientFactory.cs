@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Octokit;
 using Octokit.Internal;
-using Runner.Core.Queue;
 
 namespace Runner.Core.GitHub;
 
@@ -29,7 +28,7 @@ internal sealed class GitHubClientFactory(
             // Fetching the token now surfaces "not installed" or "permission not granted" here, with a clear message.
             await tokens.GetAsync(id, repository, permissions, cancellationToken);
         }
-        catch (PermanentJobException) when (installationId is null)
+        catch (GitHubException failure) when (!failure.IsTransient && installationId is null)
         {
             // The App may have been reinstalled under a new id: look it up again next time.
             installations.Remove(Key(repository), cached => cached == id);

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Diagnostics;
 
 namespace Runner.Core.GitHub;

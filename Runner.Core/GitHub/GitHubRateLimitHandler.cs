@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Runner.Core.Diagnostics;
-using Runner.Core.Queue;
 
 namespace Runner.Core.GitHub;
 
@@ -13,7 +12,7 @@ namespace Runner.Core.GitHub;
 /// installation, set the Authorization header, then on the answer: 401 drops the credential and retries once;
 /// a limited 403/429 waits as GitHub documents (retry-after, then x-ratelimit-reset, then a secondary backoff of
 /// at least 60 s doubling) and retries; a wait longer than <see cref="GitHubPipelineSettings.MaxWait"/> throws
-/// <see cref="TransientJobException"/> with <c>RetryAfter</c> so the job goes back to the queue instead of
+/// <see cref="GitHubException"/> with <c>RetryAfter</c> so the job goes back to the queue instead of
 /// holding a worker slot. Every other answer, 404 and 422 included, goes up to the caller unchanged.
 /// </summary>
 internal sealed class GitHubRateLimitHandler(
@@ -85,9 +84,9 @@ internal sealed class GitHubRateLimitHandler(
                 logger.LogWarning(
                     "GitHub {Limit} limit on {Operation} for {Subject} ({Status}): handing the job back, retry in {WaitSeconds} s",
                     hit.Kind, operation, scope.Subject, status, Seconds(hit.Wait));
-                throw new TransientJobException(
+                throw new GitHubException(
                     $"GitHub {operation} for {scope.Subject} answered {status} ({Describe(hit.Kind)}): retry in {Seconds(hit.Wait)} s",
-                    hit.Wait);
+                    isTransient: true, status, hit.Wait);
             }
 
             logger.LogWarning(
@@ -115,9 +114,9 @@ internal sealed class GitHubRateLimitHandler(
         {
             if (remaining > settings.MaxWait)
             {
-                throw new TransientJobException(
+                throw new GitHubException(
                     $"GitHub rate limit for {scope.Subject} is exhausted: {operation} not sent, retry in {Seconds(remaining)} s",
-                    remaining);
+                    isTransient: true, null, remaining);
             }
 
             logger.LogDebug("Waiting {WaitSeconds} s for GitHub's rate limit for {Subject} before {Operation}",
@@ -148,8 +147,8 @@ internal sealed class GitHubRateLimitHandler(
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TransientJobException(
-                $"GitHub {operation} for {scope.Subject} timed out after {Seconds(settings.AttemptTimeout)} s", null, exception);
+            throw new GitHubException(
+                $"GitHub {operation} for {scope.Subject} timed out after {Seconds(settings.AttemptTimeout)} s", true, null, null, exception);
         }
     }
 

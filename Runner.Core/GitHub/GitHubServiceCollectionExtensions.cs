@@ -20,24 +20,25 @@ public static class GitHubServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<GitHubOptions>()
             .Bind(configuration)
-            .Configure(options =>
-            {
-                options.WriteInterval = DurationSetting.Read(configuration, GitHubOptions.WriteIntervalVariable, options.WriteInterval);
-                options.MaxWait = DurationSetting.Read(configuration, GitHubOptions.MaxWaitVariable, options.MaxWait);
-            })
+            .BindDurations(configuration,
+                (GitHubOptions.WriteIntervalVariable, (o, v) => o.WriteInterval = v),
+                (GitHubOptions.MaxWaitVariable, (o, v) => o.MaxWait = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitHubOptions>, GitHubOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new RunnerMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
 
         // Octokit follows redirects itself (and drops credentials on a host change): the primary handler must not.
+        // The factory's per-request logging is off: its trace events redact headers in the message but carry the raw
+        // Authorization header (JWT, installation token) as structured values. The pipeline logs what matters itself.
         services.AddHttpClient(GitHubHttp.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.All,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            });
+            })
+            .RemoveAllLoggers();
 
         services.TryAddSingleton<GitHubLimitState>();
         services.TryAddSingleton<AppJwtSigner>();

@@ -2,8 +2,8 @@ namespace Runner.Core.GitHub;
 
 /// <summary>Calls GitHub as the App itself (JWT), through the same rate-limit-aware pipeline as every other call.</summary>
 /// <remarks>
-/// Failures: 4xx answers throw <see cref="Queue.PermanentJobException"/>, 5xx answers and network errors
-/// <see cref="Queue.TransientJobException"/>; messages name the operation, the subject and the status.
+/// Failures throw <see cref="GitHubException"/>: not transient for 4xx answers, transient for 5xx answers and
+/// network errors; messages name the operation, the subject and the status.
 /// </remarks>
 public interface IGitHubAppClient
 {

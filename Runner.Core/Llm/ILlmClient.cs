@@ -3,8 +3,8 @@ namespace Runner.Core.Llm;
 /// <summary>A chat-completion client for the configured model (Ollama native or OpenAI-compatible API).</summary>
 /// <remarks>
 /// Retries, backoff, Retry-After, timeouts and rate limiting happen inside. A failure that outlives the
-/// retries surfaces as a <see cref="Queue.TransientJobException"/> (worth retrying the job later) or a
-/// <see cref="Queue.PermanentJobException"/> (bad key, unknown model, rejected request).
+/// retries surfaces as an <see cref="LlmException"/>: <see cref="LlmTransientException"/> (worth calling again
+/// later) or <see cref="LlmPermanentException"/> (bad key, unknown model, rejected request).
 /// </remarks>
 public interface ILlmClient
 {

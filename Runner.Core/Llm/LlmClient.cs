@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Diagnostics;
 using Runner.Core.Llm.Http;
 using Runner.Core.Llm.RateLimiting;
@@ -29,6 +28,7 @@ internal sealed class LlmClient : ILlmClient
     private readonly LlmPauses pauses;
     private readonly ILogger<LlmClient> logger;
     private readonly string chatUrl;
+    private readonly Random random;
 
     public LlmClient(
         IHttpClientFactory httpClients,
@@ -37,8 +37,10 @@ internal sealed class LlmClient : ILlmClient
         RunnerMetrics metrics,
         LlmRateLimiter limiter,
         LlmPauses pauses,
+        Random random,
         ILogger<LlmClient> logger)
     {
+        this.random = random;
         this.httpClients = httpClients;
         this.options = options.Value;
         this.time = time;
@@ -148,7 +150,7 @@ internal sealed class LlmClient : ILlmClient
                 attemptNumber, failure.StatusCode, failure.RetryAfter, failure.Exception);
         }
 
-        var delay = failure.RetryAfter ?? RetryPolicy.Backoff(attemptNumber, Random.Shared.NextDouble());
+        var delay = failure.RetryAfter ?? RetryPolicy.Backoff(attemptNumber, random.NextDouble());
         if (time.GetUtcNow() + delay >= deadlineAt)
         {
             LogAttempt(LogLevel.Error, attemptNumber, failure, duration, null,

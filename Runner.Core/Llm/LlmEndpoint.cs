@@ -1,4 +1,3 @@
-using Runner.Core.Configuration;
 
 namespace Runner.Core.Llm;
 

@@ -1,5 +1,3 @@
-using Runner.Core.Queue;
-
 namespace Runner.Core.Llm;
 
 /// <summary>Why an LLM call failed for good (after retries, or at once).</summary>
@@ -30,17 +28,38 @@ public enum LlmFailureKind
     Rejected,
 }
 
-/// <summary>An LLM failure worth retrying later: the queue retries the job (after <see cref="TransientJobException.RetryAfter"/>).</summary>
-public sealed class LlmTransientException : TransientJobException
+/// <summary>
+/// An LLM call that failed for good, in the LLM client's own terms: why, the last HTTP status, how long the server
+/// asked to wait and whether a later call can succeed. What it means for a job is decided by the job's handler.
+/// </summary>
+public abstract class LlmException : Exception
+{
+    protected LlmException(LlmFailureKind kind, string message, int? statusCode, TimeSpan? retryAfter, Exception? innerException)
+        : base(message, innerException)
+    {
+        Kind = kind;
+        StatusCode = statusCode;
+        RetryAfter = retryAfter;
+    }
+
+    public LlmFailureKind Kind { get; }
+
+    /// <summary>The last HTTP status, when the last attempt got one.</summary>
+    public int? StatusCode { get; }
+
+    /// <summary>The earliest moment, from now, at which a new call can succeed.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>False when retrying cannot fix it (bad key, unknown model, rejected request).</summary>
+    public abstract bool IsTransient { get; }
+}
+
+/// <summary>An LLM failure worth retrying later, after <see cref="LlmException.RetryAfter"/> when the server said so.</summary>
+public sealed class LlmTransientException : LlmException
 {
     public LlmTransientException(
         LlmFailureKind kind, string message, int attempts, int? statusCode = null, TimeSpan? retryAfter = null, Exception? innerException = null)
-        : base(message, retryAfter, innerException)
-    {
-        Kind = kind;
-        Attempts = attempts;
-        StatusCode = statusCode;
-    }
+        : base(kind, message, statusCode, retryAfter, innerException) => Attempts = attempts;
 
     public LlmTransientException() : this(LlmFailureKind.RetriesExhausted, "Failed to call LLM API", 0) { }
 
@@ -49,24 +68,17 @@ public sealed class LlmTransientException : TransientJobException
     public LlmTransientException(string message, Exception innerException)
         : this(LlmFailureKind.RetriesExhausted, message, 0, innerException: innerException) { }
 
-    public LlmFailureKind Kind { get; }
-
     /// <summary>HTTP attempts made before giving up.</summary>
     public int Attempts { get; }
 
-    /// <summary>The last HTTP status, when the last attempt got one.</summary>
-    public int? StatusCode { get; }
+    public override bool IsTransient => true;
 }
 
 /// <summary>An LLM failure that retrying cannot fix (bad key, unknown model, rejected request).</summary>
-public sealed class LlmPermanentException : PermanentJobException
+public sealed class LlmPermanentException : LlmException
 {
     public LlmPermanentException(LlmFailureKind kind, string message, int? statusCode = null, Exception? innerException = null)
-        : base(message, innerException)
-    {
-        Kind = kind;
-        StatusCode = statusCode;
-    }
+        : base(kind, message, statusCode, null, innerException) { }
 
     public LlmPermanentException() : this(LlmFailureKind.Rejected, "LLM API rejected the request") { }
 
@@ -75,7 +87,5 @@ public sealed class LlmPermanentException : PermanentJobException
     public LlmPermanentException(string message, Exception innerException)
         : this(LlmFailureKind.Rejected, message, null, innerException) { }
 
-    public LlmFailureKind Kind { get; }
-
-    public int? StatusCode { get; }
+    public override bool IsTransient => false;
 }

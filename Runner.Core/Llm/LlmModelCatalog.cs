@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Llm.Http;
 using Runner.Core.Llm.Wire;
 

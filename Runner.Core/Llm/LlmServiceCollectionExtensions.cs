@@ -22,11 +22,15 @@ public static class LlmServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<LlmOptions>()
             .Bind(configuration)
-            .Configure(options => options.ReadDurations(configuration))
+            .BindDurations(configuration,
+                (LlmOptions.TimeoutVariable, (o, v) => o.Timeout = v),
+                (LlmOptions.MaxDurationVariable, (o, v) => o.MaxDuration = v),
+                (LlmOptions.MinIntervalVariable, (o, v) => o.MinInterval = v))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Random.Shared);
         services.TryAddSingleton<RunnerMetrics>();
         services.AddLogging();
 
@@ -44,6 +48,7 @@ public static class LlmServiceCollectionExtensions
         services.TryAddSingleton(sp => new LlmRateLimiter(
             sp.GetRequiredService<IOptions<LlmOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Random>(),
             sp.GetRequiredService<LlmPauses>(),
             sp.GetService<IConnectionMultiplexer>(),
             sp.GetRequiredService<ILogger<LlmRateLimiter>>()));

@@ -10,10 +10,17 @@ namespace Runner.Core.Queue;
 /// <param name="Payload">The raw webhook JSON.</param>
 /// <param name="Attempt">1 for the first run, incremented by every job-level retry.</param>
 /// <param name="EnqueuedAt">When the producer enqueued it, when the producer said so.</param>
+/// <param name="MaxAttempts">The attempt limit (<c>RUNNER_MAX_ATTEMPTS</c>) the worker applies to this job. Not a
+/// stream field: the worker sets it, so a handler knows whether a transient failure will be retried.</param>
 public sealed record Job(
     string StreamId,
     string Event,
     string Delivery,
     string Payload,
     int Attempt,
-    DateTimeOffset? EnqueuedAt);
+    DateTimeOffset? EnqueuedAt,
+    int MaxAttempts = QueueOptions.DefaultMaxAttempts)
+{
+    /// <summary>True when a failure of this attempt is not retried: the job then goes to the dead-letter stream.</summary>
+    public bool IsLastAttempt => Attempt >= MaxAttempts;
+}

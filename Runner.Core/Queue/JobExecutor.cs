@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Runner.Core.Configuration;
+using Microsoft.Extensions.Options;
 using Runner.Core.Diagnostics;
+using Runner.Core.Timing;
 using StackExchange.Redis;
 
 namespace Runner.Core.Queue;
@@ -14,28 +14,32 @@ internal sealed class JobExecutor
 {
     private const int MaxErrorLength = 2_000;
 
-    private readonly QueueStore store;
+    private readonly IJobOutcomeStore store;
     private readonly QueueOptions options;
-    private readonly IReadOnlyDictionary<string, IJobHandler> handlers;
+    private readonly Dictionary<string, IJobHandler> handlers;
     private readonly TimeProvider timeProvider;
+    private readonly Random random;
     private readonly ILogger logger;
     private readonly RunnerMetrics metrics;
     private readonly RedisOutage outage;
     private readonly RetryPolicy retryPolicy;
-    private readonly Action<DateTimeOffset> retryScheduled;
+    private readonly RetryWakeup retryWakeup;
 
-    public JobExecutor(QueueStore store, QueueOptions options, IReadOnlyDictionary<string, IJobHandler> handlers,
-        TimeProvider timeProvider, ILogger logger, RunnerMetrics metrics, RedisOutage outage, Action<DateTimeOffset> retryScheduled)
+    /// <param name="logger">The worker's logger: job lines are the worker's story.</param>
+    public JobExecutor(IJobOutcomeStore store, IOptions<QueueOptions> options, IEnumerable<IJobHandler> handlers,
+        TimeProvider timeProvider, Random random, ILogger<QueueWorker> logger, RunnerMetrics metrics, RedisOutage outage,
+        RetryWakeup retryWakeup)
     {
         this.store = store;
-        this.options = options;
-        this.handlers = handlers;
+        this.options = options.Value;
+        this.handlers = MapHandlers(handlers);
         this.timeProvider = timeProvider;
+        this.random = random;
         this.logger = logger;
         this.metrics = metrics;
         this.outage = outage;
-        this.retryScheduled = retryScheduled;
-        retryPolicy = new RetryPolicy(options);
+        this.retryWakeup = retryWakeup;
+        retryPolicy = new RetryPolicy(this.options);
     }
 
     /// <param name="delivered">The entry and its delivery count.</param>
@@ -53,7 +57,7 @@ internal sealed class JobExecutor
         }
 
         var parsed = JobParser.Parse(entry);
-        if (parsed.Job is not { } job)
+        if (parsed.Job is not { } parsedJob)
         {
             logger.LogWarning("Entry {StreamId} moved to the dead-letter stream: {Error}", streamId, parsed.Error);
             await PersistAsync(() => store.DeadLetterAsync(entry, parsed.Error!, 0, options.Consumer, null, held.Token, Now), abort);
@@ -61,6 +65,7 @@ internal sealed class JobExecutor
             return;
         }
 
+        var job = parsedJob with { MaxAttempts = options.MaxAttempts };
         var repository = parsed.Repository ?? "-";
         if (!handlers.TryGetValue(job.Event, out var handler))
         {
@@ -92,7 +97,7 @@ internal sealed class JobExecutor
             var due = Now + DeferDelay();
             LogFinished(job, repository, "deferred: the same delivery is running elsewhere", TimeSpan.Zero, null, LogLevel.Information);
             await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt, due, null, held.Token, string.Empty, Now), abort);
-            retryScheduled(due);
+            retryWakeup.Signal(due);
             return;
         }
 
@@ -105,7 +110,7 @@ internal sealed class JobExecutor
     {
         logger.LogInformation("Job {StreamId} {Event} {Delivery} for {Repository} attempt {Attempt} started",
             job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
-        var started = Stopwatch.GetTimestamp();
+        var started = timeProvider.GetTimestamp();
         Exception? failure = null;
         try
         {
@@ -113,7 +118,7 @@ internal sealed class JobExecutor
         }
         catch (Exception) when (abort.IsCancellationRequested)
         {
-            await LeaveAsync(job, repository, held, Stopwatch.GetElapsedTime(started));
+            await LeaveAsync(job, repository, held, timeProvider.GetElapsedTime(started));
             return;
         }
         catch (Exception exception)
@@ -121,7 +126,7 @@ internal sealed class JobExecutor
             failure = exception;
         }
 
-        var duration = Stopwatch.GetElapsedTime(started);
+        var duration = timeProvider.GetElapsedTime(started);
         var tags = new KeyValuePair<string, object?>("event", job.Event);
         metrics.JobDuration.Record(duration.TotalSeconds, tags);
         if (failure is null)
@@ -133,7 +138,7 @@ internal sealed class JobExecutor
         }
 
         var error = Describe(failure);
-        if (failure is PermanentJobException || job.Attempt >= options.MaxAttempts)
+        if (failure is PermanentJobException || job.IsLastAttempt)
         {
             var why = failure is PermanentJobException ? "dead-lettered (permanent failure)" : $"dead-lettered after {job.Attempt} attempts";
             LogFinished(job, repository, why, duration, error, LogLevel.Error);
@@ -142,12 +147,12 @@ internal sealed class JobExecutor
             return;
         }
 
-        var delay = retryPolicy.Delay(job.Attempt, (failure as TransientJobException)?.RetryAfter, Random.Shared.NextDouble());
+        var delay = retryPolicy.Delay(job.Attempt, (failure as TransientJobException)?.RetryAfter, random.NextDouble());
         var due = Now + delay;
         LogFinished(job, repository, $"failed (retry {job.Attempt + 1} due in {delay.TotalSeconds:0.#} s)", duration, error, LogLevel.Warning);
         await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
         metrics.JobsFailed.Add(1, tags);
-        retryScheduled(due);
+        retryWakeup.Signal(due);
     }
 
     /// <summary>Shutdown ran out of time: the entry stays pending (no ack) and another replica reclaims it.</summary>
@@ -181,7 +186,7 @@ internal sealed class JobExecutor
             catch (Exception exception) when (RedisOutage.IsUnavailable(exception) && !abort.IsCancellationRequested)
             {
                 outage.Failed(exception);
-                await Task.Delay(RedisOutage.Backoff(failures), timeProvider, abort);
+                await Task.Delay(outage.Backoff(failures), timeProvider, abort);
             }
         }
     }
@@ -210,7 +215,25 @@ internal sealed class JobExecutor
     private TimeSpan DeferDelay()
     {
         var ceiling = TimeSpan.FromTicks(Math.Clamp(options.RetryBaseDelay.Ticks, TimeSpan.TicksPerMillisecond * 100, options.ClaimIdle.Ticks));
-        return ceiling * (0.5 + Random.Shared.NextDouble() * 0.5);
+        return Backoff.Jitter(ceiling, 0.5, random.NextDouble());
+    }
+
+    private static Dictionary<string, IJobHandler> MapHandlers(IEnumerable<IJobHandler> handlers)
+    {
+        var map = new Dictionary<string, IJobHandler>(StringComparer.Ordinal);
+        foreach (var handler in handlers)
+        {
+            foreach (var eventName in handler.Events)
+            {
+                if (!map.TryAdd(eventName, handler))
+                {
+                    throw new InvalidOperationException(
+                        $"Event '{eventName}' has two job handlers: {map[eventName].GetType().Name} and {handler.GetType().Name}");
+                }
+            }
+        }
+
+        return map;
     }
 
     private DateTimeOffset Now => timeProvider.GetUtcNow();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using StackExchange.Redis;
 
 namespace Runner.Core.Queue;

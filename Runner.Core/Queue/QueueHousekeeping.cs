@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Runner.Core.Configuration;
 
 namespace Runner.Core.Queue;
 
@@ -89,7 +88,7 @@ internal sealed class QueueHousekeeping(
             {
                 failures++;
                 outage.Report(exception, step.Method.Name);
-                delay = RedisOutage.Backoff(failures);
+                delay = outage.Backoff(failures);
             }
         }
     }

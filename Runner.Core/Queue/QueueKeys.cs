@@ -1,4 +1,3 @@
-using Runner.Core.Configuration;
 using StackExchange.Redis;
 
 namespace Runner.Core.Queue;

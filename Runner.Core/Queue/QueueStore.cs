@@ -26,7 +26,7 @@ internal sealed record HeldEntry(string StreamId, string? Delivery, string Token
 /// The queue's non-blocking Redis operations, on the shared multiplexer. Every state change of an entry is one Lua
 /// script, so a crash between two steps cannot lose or duplicate a job.
 /// </summary>
-internal sealed class QueueStore(IConnectionMultiplexer redis, QueueKeys keys)
+internal sealed class QueueStore(IConnectionMultiplexer redis, QueueKeys keys) : IJobOutcomeStore
 {
     private const int TrimBatch = 1_000;
     private const int MoveBatch = 100;

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
-using Runner.Core.Diagnostics;
 using StackExchange.Redis;
 
 namespace Runner.Core.Queue;
@@ -18,12 +16,9 @@ public sealed class QueueWorker : BackgroundService
     private readonly QueueStore store;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
-    private readonly RunnerMetrics metrics;
-    private readonly bool ownsMetrics;
     private readonly RedisOutage outage;
     private readonly JobSlots slots;
-    private readonly InFlightJobs inFlight = new();
-    private readonly RetryWakeup retryWakeup;
+    private readonly InFlightJobs inFlight;
     private readonly BlockingReader reader;
     private readonly JobExecutor executor;
     private readonly QueueHousekeeping housekeeping;
@@ -32,22 +27,21 @@ public sealed class QueueWorker : BackgroundService
     private string autoClaimCursor = "0-0";
     private string? lastReadId;
 
-    public QueueWorker(IConnectionMultiplexer redis, IOptions<QueueOptions> options, IEnumerable<IJobHandler> handlers,
-        TimeProvider timeProvider, ILogger<QueueWorker> logger, RunnerMetrics? metrics = null)
+    /// <summary>Built by <c>AddRunnerQueue</c>: its parts are services registered there.</summary>
+    internal QueueWorker(IOptions<QueueOptions> options, QueueStore store, BlockingReader reader, JobExecutor executor,
+        QueueHousekeeping housekeeping, JobSlots slots, InFlightJobs inFlight, RedisOutage outage, TimeProvider timeProvider,
+        ILogger<QueueWorker> logger)
     {
         this.options = options.Value;
+        this.store = store;
+        this.reader = reader;
+        this.executor = executor;
+        this.housekeeping = housekeeping;
+        this.slots = slots;
+        this.inFlight = inFlight;
+        this.outage = outage;
         this.timeProvider = timeProvider;
         this.logger = logger;
-        ownsMetrics = metrics is null;
-        this.metrics = metrics ?? new RunnerMetrics();
-        var keys = new QueueKeys(this.options);
-        store = new QueueStore(redis, keys);
-        outage = new RedisOutage(logger, timeProvider);
-        slots = new JobSlots(this.options.Concurrency);
-        retryWakeup = new RetryWakeup(timeProvider);
-        reader = new BlockingReader(redis.Configuration, keys, this.options.Consumer, this.options.ReadBlock);
-        executor = new JobExecutor(store, this.options, MapHandlers(handlers), timeProvider, logger, this.metrics, outage, retryWakeup.Signal);
-        housekeeping = new QueueHousekeeping(store, this.options, inFlight, retryWakeup, outage, timeProvider, logger);
     }
 
     /// <summary>Entries this process holds right now (read, running or waiting for Redis to take their outcome).</summary>
@@ -81,13 +75,6 @@ public sealed class QueueWorker : BackgroundService
     public override void Dispose()
     {
         abort.Dispose();
-        slots.Dispose();
-        reader.Dispose();
-        if (ownsMetrics)
-        {
-            metrics.Dispose();
-        }
-
         base.Dispose();
     }
 
@@ -162,7 +149,7 @@ public sealed class QueueWorker : BackgroundService
             {
                 failures++;
                 outage.Report(exception, "reading the stream");
-                await DelayAsync(RedisOutage.Backoff(failures), stoppingToken);
+                await DelayAsync(outage.Backoff(failures), stoppingToken);
             }
             finally
             {
@@ -246,7 +233,7 @@ public sealed class QueueWorker : BackgroundService
             catch (Exception exception)
             {
                 outage.Report(exception, "creating the consumer group");
-                await DelayAsync(RedisOutage.Backoff(failures), cancellationToken);
+                await DelayAsync(outage.Backoff(failures), cancellationToken);
             }
         }
 
@@ -290,22 +277,4 @@ public sealed class QueueWorker : BackgroundService
     private static bool IsMissingGroup(RedisServerException exception) =>
         exception.Message.StartsWith("NOGROUP", StringComparison.Ordinal)
         || exception.Message.Contains("no longer exists", StringComparison.OrdinalIgnoreCase);
-
-    private static Dictionary<string, IJobHandler> MapHandlers(IEnumerable<IJobHandler> handlers)
-    {
-        var map = new Dictionary<string, IJobHandler>(StringComparer.Ordinal);
-        foreach (var handler in handlers)
-        {
-            foreach (var eventName in handler.Events)
-            {
-                if (!map.TryAdd(eventName, handler))
-                {
-                    throw new InvalidOperationException(
-                        $"Event '{eventName}' has two job handlers: {map[eventName].GetType().Name} and {handler.GetType().Name}");
-                }
-            }
-        }
-
-        return map;
-    }
 }

@@ -7,7 +7,7 @@ namespace Runner.Core.Queue;
 /// Shared by the worker's loops so an outage is logged once when it starts and once when it ends, however many
 /// loops hit it. Each loop waits its own capped exponential backoff between attempts.
 /// </summary>
-internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
+internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider, Random random)
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
@@ -90,10 +90,5 @@ internal sealed class RedisOutage(ILogger logger, TimeProvider timeProvider)
     }
 
     /// <summary>The delay before retry number <paramref name="failures"/> (1-based) of one loop.</summary>
-    public static TimeSpan Backoff(int failures)
-    {
-        var ticks = FirstDelay.Ticks * Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
-        var capped = Math.Min(ticks, MaxDelay.Ticks);
-        return TimeSpan.FromTicks((long)(capped * (0.75 + Random.Shared.NextDouble() * 0.25)));
-    }
+    public TimeSpan Backoff(int failures) => Timing.Backoff.Delay(failures, FirstDelay, MaxDelay, 0.25, random.NextDouble());
 }

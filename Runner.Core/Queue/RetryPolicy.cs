@@ -1,4 +1,5 @@
-using Runner.Core.Configuration;
+
+using Runner.Core.Timing;
 
 namespace Runner.Core.Queue;
 
@@ -14,9 +15,7 @@ public sealed class RetryPolicy(TimeSpan baseDelay, TimeSpan maxDelay)
     /// <param name="jitter">A sample in [0, 1): spreads retries of jobs that failed together (e.g. an outage).</param>
     public TimeSpan Delay(int failedAttempt, TimeSpan? retryAfter, double jitter)
     {
-        var exponent = Math.Clamp(failedAttempt - 1, 0, 30);
-        var ceiling = Math.Min(maxDelay.Ticks, baseDelay.Ticks * Math.Pow(2, exponent));
-        var delay = TimeSpan.FromTicks((long)(ceiling / 2 + ceiling / 2 * Math.Clamp(jitter, 0, 1)));
+        var delay = Backoff.Delay(failedAttempt, baseDelay, maxDelay, 0.5, jitter);
         return retryAfter is { } wanted && wanted > delay ? wanted : delay;
     }
 }

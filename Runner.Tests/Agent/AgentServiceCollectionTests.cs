@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Runner.Core.Agent;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 using Runner.Core.Queue;
 using Runner.Core.Redis;

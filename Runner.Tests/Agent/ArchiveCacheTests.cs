@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Octokit;
 using Runner.Core.Agent.Archive;
-using Runner.Core.Configuration;
+using Runner.Core.Agent;
 using Runner.Core.GitHub;
 using Runner.Tests.Agent.Support;
 

@@ -52,13 +52,6 @@ public sealed class IssueLockTests
         await database.KeyDeleteAsync(key);
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (!await condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met within 5 s");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, "the lock condition", TimeSpan.FromSeconds(5));
 }

@@ -37,12 +37,14 @@ public sealed class ReliabilityTests
     public async Task An_LLM_failure_after_retries_is_reported_honestly_and_rethrown_then_the_retry_edits_the_same_comment()
     {
         await using var agent = await AgentHarness.StartAsync();
-        var failure = new TransientJobException("Failed to call LLM API after 5 attempts: 503 Service Unavailable", TimeSpan.FromSeconds(2));
+        var failure = new LlmTransientException(LlmFailureKind.RetriesExhausted,
+            "Failed to call LLM API after 5 attempts: 503 Service Unavailable", 5, 503, TimeSpan.FromSeconds(2));
         agent.Llm.Throw(failure).ReplyJson(Triage);
 
         var thrown = Assert.ThrowsAsync<TransientJobException>(() => agent.RunAsync("issues", agent.IssueOpened(), delivery: "d-1", attempt: 1));
 
-        Assert.That(thrown, Is.SameAs(failure), "the original exception goes back to the queue");
+        Assert.That(thrown!.InnerException, Is.SameAs(failure), "the LLM client's exception goes back to the queue as the cause");
+        Assert.That(thrown.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(2)), "the client's Retry-After is kept");
         var notice = agent.Comments.Single().Body;
         Assert.Multiple(() =>
         {
@@ -67,7 +69,8 @@ public sealed class ReliabilityTests
 
         var thrown = Assert.ThrowsAsync<TransientJobException>(() => agent.RunAsync("issues", agent.IssueOpened(), attempt: 2));
 
-        Assert.That((thrown!.InnerException as ApiException)?.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway));
+        Assert.That((thrown!.InnerException as GitHubException)?.StatusCode, Is.EqualTo(502));
+        Assert.That(thrown.InnerException!.InnerException, Is.InstanceOf<ApiException>());
         var notice = agent.Comments.Single().Body;
         Assert.That(notice, Does.Contain("> Runner could not finish: a GitHub API call failed (502: Server Error). Runner will retry automatically (attempt 2 of 5 failed)."));
         Assert.That(notice.Split('\n').Count(l => l.StartsWith("> ", StringComparison.Ordinal) && !l.StartsWith("> [!", StringComparison.Ordinal)), Is.EqualTo(1), "one sentence, no stack trace");
@@ -82,7 +85,7 @@ public sealed class ReliabilityTests
 
         var thrown = Assert.ThrowsAsync<PermanentJobException>(() => agent.RunAsync("issues", agent.IssueOpened(), attempt: 1));
 
-        Assert.That(thrown!.InnerException, Is.InstanceOf<NotFoundException>());
+        Assert.That(thrown!.InnerException, Is.InstanceOf<GitHubException>().With.InnerException.InstanceOf<NotFoundException>());
         Assert.That(agent.Comments.Single().Body, Does.Contain("a GitHub API call failed (404: ").And.Contain("Runner will not retry"));
     }
 
@@ -90,7 +93,7 @@ public sealed class ReliabilityTests
     public async Task A_permanent_failure_says_it_will_not_be_retried()
     {
         await using var agent = await AgentHarness.StartAsync();
-        agent.Llm.Throw(new PermanentJobException("The model 'glm-9' was not found at https://ollama.com/api"));
+        agent.Llm.Throw(new LlmPermanentException(LlmFailureKind.ModelNotFound, "The model 'glm-9' was not found at https://ollama.com/api", 404));
 
         Assert.ThrowsAsync<PermanentJobException>(() => agent.RunAsync("issue_comment", agent.CommentCreated("/runner ask why?")));
 
@@ -102,7 +105,7 @@ public sealed class ReliabilityTests
     public async Task A_transient_failure_on_the_last_attempt_says_it_will_not_be_retried()
     {
         await using var agent = await AgentHarness.StartAsync(new Dictionary<string, string?> { ["RUNNER_MAX_ATTEMPTS"] = "3" });
-        agent.Llm.Throw(new TransientJobException("Failed to call LLM API after 5 attempts: 502 Bad Gateway"));
+        agent.Llm.Throw(new LlmTransientException("Failed to call LLM API after 5 attempts: 502 Bad Gateway"));
 
         Assert.ThrowsAsync<TransientJobException>(() => agent.RunAsync("issues", agent.IssueOpened(), attempt: 3));
 

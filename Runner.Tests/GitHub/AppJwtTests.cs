@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 
 namespace Runner.Tests.GitHub;
@@ -67,7 +66,7 @@ public sealed class AppJwtTests
         // Guards the stand-in itself: a signature check that always passed would make the other tests worthless.
         await using var context = await GitHubTestContext.StartAsync(s => s[GitHubOptions.PrivateKeyVariable] = TestKeys.Stranger.ExportRSAPrivateKeyPem());
 
-        var exception = Assert.ThrowsAsync<Runner.Core.Queue.PermanentJobException>(() => context.App.GetAppAsync(CancellationToken.None));
+        var exception = GitHubAssert.ThrowsPermanentAsync(() => context.App.GetAppAsync(CancellationToken.None));
 
         Assert.That(exception!.Message, Does.StartWith("GitHub GET /app for the App answered 401 Unauthorized"));
         Assert.That(exception.Message, Does.Contain("GITHUB_APP_ID / GITHUB_CLIENT_ID belong to this private key"));

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Runner.Cli;
-using Runner.Core.Configuration;
+using Runner.Core.GitHub;
 
 namespace Runner.Tests.GitHub;
 
@@ -121,7 +122,7 @@ public sealed class GitHubCheckCommandTests
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Services.AddSingleton<TimeProvider>(context.Clock);
-            builder.Logging.SetMinimumLevel(LogLevel.Trace).AddProvider(context.Logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(context.Logs));
             return builder;
         }, output, error);
         var root = new RootCommand();

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Octokit;
-using Runner.Core.Configuration;
 using Runner.Core.Diagnostics;
 using Runner.Core.GitHub;
 
@@ -19,7 +19,7 @@ internal sealed class GitHubTestContext : IAsyncDisposable
 
     public static readonly RepositoryRef Repository = new("octo-org", "hello");
 
-    private GitHubTestContext(GitHubStandIn standIn, StepClock clock, LogCapture logs, RunnerMetrics metrics, ServiceProvider services,
+    private GitHubTestContext(GitHubStandIn standIn, StepClock clock, FakeLogCollector logs, RunnerMetrics metrics, ServiceProvider services,
         Dictionary<string, string?> settings)
     {
         Settings = settings;
@@ -37,7 +37,7 @@ internal sealed class GitHubTestContext : IAsyncDisposable
 
     public StepClock Clock { get; }
 
-    public LogCapture Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     public RunnerMetrics Metrics { get; }
 
@@ -64,12 +64,12 @@ internal sealed class GitHubTestContext : IAsyncDisposable
         };
         configure?.Invoke(settings);
 
-        var logs = new LogCapture();
+        var logs = new FakeLogCollector();
         var metrics = new RunnerMetrics();
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(clock)
             .AddSingleton(metrics)
-            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs))
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)))
             .AddRunnerGitHub(Configuration(settings))
             .BuildServiceProvider();
         return new GitHubTestContext(standIn, clock, logs, metrics, services, settings);

@@ -137,8 +137,8 @@ public sealed class InstallationTokenTests
         context.StandIn.Enqueue("GET", "repos/octo-org/hello/issues/8", 401, """{"message":"Bad credentials"}""");
         context.StandIn.Enqueue("GET", "repos/octo-org/hello/issues/8", 401, """{"message":"Bad credentials"}""");
 
-        var exception = Assert.ThrowsAsync<TransientJobException>(() =>
-            GitHubJobErrors.RunAsync("read issue #8", GitHubTestContext.Repository, () => client.Issue.Get("octo-org", "hello", 8)));
+        var exception = GitHubAssert.ThrowsTransientAsync(() =>
+            GitHubAssert.RunAsync("read issue #8", GitHubTestContext.Repository, () => client.Issue.Get("octo-org", "hello", 8)));
 
         Assert.That(exception!.InnerException, Is.InstanceOf<AuthorizationException>());
         Assert.That(exception.Message, Does.Contain("read issue #8").And.Contain("octo-org/hello").And.Contain("401"));
@@ -151,7 +151,7 @@ public sealed class InstallationTokenTests
     {
         await using var context = await GitHubTestContext.StartAsync();
 
-        var exception = Assert.ThrowsAsync<PermanentJobException>(() => context.ClientAsync(installationId: 999));
+        var exception = GitHubAssert.ThrowsPermanentAsync(() => context.ClientAsync(installationId: 999));
 
         Assert.That(exception!.Message, Is.EqualTo(
             "GitHub POST /app/installations/999/access_tokens for octo-org/hello answered 404 Not Found: Not Found (the installation does not exist or was removed)"));
@@ -162,7 +162,7 @@ public sealed class InstallationTokenTests
     {
         await using var context = await GitHubTestContext.StartAsync();
 
-        var exception = Assert.ThrowsAsync<PermanentJobException>(() =>
+        var exception = GitHubAssert.ThrowsPermanentAsync(() =>
             context.ClientAsync(repository: new RepositoryRef("octo-org", "secret-project")));
 
         Assert.That(exception!.Message, Does.StartWith("GitHub POST /app/installations/4711/access_tokens for octo-org/secret-project answered 422"));
@@ -173,7 +173,7 @@ public sealed class InstallationTokenTests
     {
         await using var context = await GitHubTestContext.StartAsync();
 
-        var exception = Assert.ThrowsAsync<PermanentJobException>(() =>
+        var exception = GitHubAssert.ThrowsPermanentAsync(() =>
             context.ClientAsync(installationId: null, repository: new RepositoryRef("someone", "else")));
 
         Assert.That(exception!.Message, Does.Contain("GET /repos/someone/else/installation for someone/else answered 404")
@@ -186,7 +186,7 @@ public sealed class InstallationTokenTests
         await using var context = await GitHubTestContext.StartAsync();
         context.StandIn.Enqueue("POST", "app/installations/4711/access_tokens", 500, """{"message":"boom"}""");
 
-        Assert.ThrowsAsync<TransientJobException>(() => context.ClientAsync());
+        GitHubAssert.ThrowsTransientAsync(() => context.ClientAsync());
         var client = await context.ClientAsync();
 
         Assert.That((await client.Issue.Get("octo-org", "hello", 1)).Number, Is.EqualTo(1));
@@ -216,17 +216,6 @@ public sealed class InstallationTokenTests
         Assert.That(context.StandIn.RequestsTo("GET", "/issues/1").Single().Credential, Is.EqualTo(context.StandIn.IssuedTokens.Single()));
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("condition not reached within 10 s");
-            }
-
-            await Task.Delay(5);
-        }
-    }
+    internal static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.HoldsAsync(condition, "the token condition", TimeSpan.FromSeconds(10));
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 
 namespace Runner.Tests.GitHub;

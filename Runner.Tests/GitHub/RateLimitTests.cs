@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Octokit;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 using Runner.Core.Queue;
 
@@ -90,8 +89,8 @@ public sealed class RateLimitTests
         context.StandIn.Enqueue("GET", IssuePath, 403, """{"message":"API rate limit exceeded"}""",
             ("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", context.StandIn.Unix(TimeSpan.FromHours(1))));
 
-        var exception = Assert.ThrowsAsync<TransientJobException>(() => client.Issue.Get("octo-org", "hello", 1));
-        var next = Assert.ThrowsAsync<TransientJobException>(() => client.Issue.Get("octo-org", "hello", 2));
+        var exception = GitHubAssert.ThrowsTransientAsync(() => client.Issue.Get("octo-org", "hello", 1));
+        var next = GitHubAssert.ThrowsTransientAsync(() => client.Issue.Get("octo-org", "hello", 2));
 
         Assert.Multiple(() =>
         {
@@ -116,7 +115,7 @@ public sealed class RateLimitTests
         var call = client.Issue.Get("octo-org", "hello", 1);
         await context.Clock.AdvanceNextTimerAsync();
         await context.Clock.AdvanceNextTimerAsync();
-        var exception = Assert.ThrowsAsync<TransientJobException>(() => call);
+        var exception = GitHubAssert.ThrowsTransientAsync(() => call);
 
         Assert.That(exception!.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(240)));
         Assert.That(exception.Message, Does.Contain("secondary rate limit"));
@@ -153,7 +152,7 @@ public sealed class RateLimitTests
             await context.Clock.AdvanceNextTimerAsync();
         }
 
-        var exception = Assert.ThrowsAsync<TransientJobException>(() => call);
+        var exception = GitHubAssert.ThrowsTransientAsync(() => call);
         Assert.That(exception!.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(1)));
         Assert.That(context.StandIn.RequestsTo("GET", "/" + IssuePath), Has.Count.EqualTo(GitHubRateLimitHandler.MaxLimitRetries + 1));
     }
@@ -184,7 +183,7 @@ public sealed class RateLimitTests
         var other = await context.ClientAsync(installationId: GitHubTestContext.InstallationId + 1, repository: new RepositoryRef("alice", "dotfiles"));
         context.StandIn.Enqueue("GET", IssuePath, 403, """{"message":"API rate limit exceeded"}""",
             ("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", context.StandIn.Unix(TimeSpan.FromHours(1))));
-        Assert.ThrowsAsync<TransientJobException>(() => blocked.Issue.Get("octo-org", "hello", 1));
+        GitHubAssert.ThrowsTransientAsync(() => blocked.Issue.Get("octo-org", "hello", 1));
 
         var issue = await other.Issue.Get("alice", "dotfiles", 3);
 
@@ -211,7 +210,7 @@ public sealed class RateLimitTests
         await using var context = await GitHubTestContext.StartAsync();
         var client = await context.ClientAsync(GitHubPermissions.ReadOnly);
 
-        var exception = Assert.ThrowsAsync<PermanentJobException>(() => GitHubJobErrors.RunAsync("comment on #1", GitHubTestContext.Repository,
+        var exception = GitHubAssert.ThrowsPermanentAsync(() => GitHubAssert.RunAsync("comment on #1", GitHubTestContext.Repository,
             () => client.Issue.Comment.Create("octo-org", "hello", 1, "hi")));
 
         Assert.That(exception!.Message, Is.EqualTo(
@@ -229,10 +228,10 @@ public sealed class RateLimitTests
         context.StandIn.Enqueue("POST", "repos/octo-org/hello/issues/1/comments", status, """{"message":"no such thing"}""");
 
         var raw = Assert.CatchAsync(() => client.Issue.Comment.Create("octo-org", "hello", 1, "hi"));
-        var mapped = GitHubJobErrors.ToJobException(raw!, "comment on #1", GitHubTestContext.Repository);
+        var mapped = GitHubErrors.FromOctokit(raw!, "comment on #1", GitHubTestContext.Repository, TimeProvider.System);
 
         Assert.That(raw, Is.InstanceOf(octokitException));
-        Assert.That(mapped, Is.InstanceOf<PermanentJobException>());
+        Assert.That(mapped, Is.InstanceOf<GitHubException>().With.Property(nameof(GitHubException.IsTransient)).False);
         Assert.That(mapped.Message, Does.StartWith($"GitHub comment on #1 for octo-org/hello answered {status}"));
         Assert.That(context.StandIn.RequestsTo("POST", "/comments"), Has.Count.EqualTo(1));
     }

@@ -1,4 +1,3 @@
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 using Runner.Core.Queue;
 
@@ -29,7 +28,7 @@ public sealed class SecretsNeverLoggedTests
 
         context.StandIn.Enqueue("GET", "repos/octo-org/hello/issues/3", 401, """{"message":"Bad credentials"}""");
         context.StandIn.Enqueue("GET", "repos/octo-org/hello/issues/3", 401, """{"message":"Bad credentials"}""");
-        texts.Add(await FailureAsync(() => GitHubJobErrors.RunAsync("read #3", GitHubTestContext.Repository,
+        texts.Add(await FailureAsync(() => GitHubAssert.RunAsync("read #3", GitHubTestContext.Repository,
             () => client.Issue.Get("octo-org", "hello", 3))));
 
         context.StandIn.Enqueue("POST", "repos/octo-org/hello/issues/1/comments", 422, """{"message":"Validation Failed"}""");
@@ -63,12 +62,12 @@ public sealed class SecretsNeverLoggedTests
             .Concat(jwts.Select(jwt => jwt.Split('.')[2]))
             .Concat(tokens)
             .ToArray();
-        var everything = context.Logs.Lines.Concat(texts).ToArray();
+        var everything = context.Logs.Lines().Concat(texts).ToArray();
 
         Assert.That(jwts, Has.Length.GreaterThanOrEqualTo(2), "the flows must have used JWTs");
         Assert.That(tokens, Has.Length.GreaterThanOrEqualTo(2), "the flows must have used tokens");
-        Assert.That(context.Logs.Lines, Has.Some.Contains("Created an installation token"), "the capture must see Runner's logs");
-        Assert.That(context.Logs.Lines, Has.Some.Contains("retrying once with fresh credentials"));
+        Assert.That(context.Logs.Lines(), Has.Some.Contains("Created an installation token"), "the capture must see Runner's logs");
+        Assert.That(context.Logs.Lines(), Has.Some.Contains("retrying once with fresh credentials"));
         Assert.That(texts, Has.Some.Contains("GITHUB_APP_PRIVATE_KEY is not a PEM RSA private key"));
         var leaks = everything.SelectMany(text => secrets.Where(secret => text.Contains(secret, StringComparison.Ordinal))
             .Select(secret => $"{secret[..Math.Min(12, secret.Length)]}… in: {text[..Math.Min(160, text.Length)]}")).ToArray();

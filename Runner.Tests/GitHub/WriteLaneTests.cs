@@ -1,4 +1,3 @@
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 
 namespace Runner.Tests.GitHub;
@@ -67,7 +66,7 @@ public sealed class WriteLaneTests
         context.StandIn.Enqueue("POST", "repos/octo-org/hello/issues/1/comments", 403,
             """{"message":"You have exceeded a secondary rate limit."}""", ("retry-after", "600"));
 
-        Assert.ThrowsAsync<Runner.Core.Queue.TransientJobException>(() => client.Issue.Comment.Create("octo-org", "hello", 1, "first"));
+        GitHubAssert.ThrowsTransientAsync(() => client.Issue.Comment.Create("octo-org", "hello", 1, "first"));
         context.Clock.Advance(TimeSpan.FromMinutes(10));
         var comment = await client.Issue.Comment.Create("octo-org", "hello", 1, "second").WaitAsync(TimeSpan.FromSeconds(10));
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Runner.Core.Llm;
 using Runner.Core.Llm.RateLimiting;
@@ -21,7 +22,7 @@ internal sealed class LlmHarness : IAsyncDisposable
     private readonly ServiceProvider services;
     private readonly ConcurrentQueue<(LlmPauseKind Kind, TimeSpan Delay)> pauses = new();
 
-    private LlmHarness(ServiceProvider services, FakeTimeProvider time, LogCapture logs)
+    private LlmHarness(ServiceProvider services, FakeTimeProvider time, FakeLogCollector logs)
     {
         this.services = services;
         Time = time;
@@ -34,7 +35,7 @@ internal sealed class LlmHarness : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public LogCapture Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     public ILlmClient Client { get; }
 
@@ -66,10 +67,10 @@ internal sealed class LlmHarness : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var logs = new LogCapture();
+        var logs = new FakeLogCollector();
         var services = new ServiceCollection();
         services.AddSingleton(clock ?? time);
-        services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace));
         if (redis is not null)
         {
             services.AddSingleton(redis);

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Llm;
 using Runner.Hosting;
 

@@ -150,7 +150,7 @@ public sealed class RateLimitTests
         var settings = new Dictionary<string, string?>(OnePerSecondBurstTwo) { ["LLM_BURST"] = "1" };
         await using var harness = LlmHarness.Create(server.NativeUrl, settings, connection);
         await harness.AskAsync();
-        Assert.That(harness.Logs.Entries.Where(e => e.Level == LogLevel.Warning), Is.Empty);
+        Assert.That(harness.Logs.GetSnapshot().Where(e => e.Level == LogLevel.Warning), Is.Empty);
 
         await redis.KillAsync();
         try
@@ -165,7 +165,7 @@ public sealed class RateLimitTests
             await redis.RestartAsync();
         }
 
-        var warnings = harness.Logs.Entries.Where(e => e.Message.Contains("Redis is unreachable", StringComparison.Ordinal)).ToList();
+        var warnings = harness.Logs.GetSnapshot().Where(e => e.Message.Contains("Redis is unreachable", StringComparison.Ordinal)).ToList();
         Assert.That(warnings, Has.Count.EqualTo(1));
         Assert.That(warnings[0].Level, Is.EqualTo(LogLevel.Warning));
         Assert.That(harness.PausesOf(LlmPauseKind.TokenBucket), Has.Count.EqualTo(2),
@@ -188,18 +188,7 @@ public sealed class RateLimitTests
         Assert.That(spacing, Is.All.InRange(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(300)));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("condition not met within 10 s");
-            }
-
-            // Real time here: the multiplexer notices the closed socket on its own thread.
-            await Task.Delay(10);
-        }
-    }
+    // Real time here: the multiplexer notices a closed socket on its own thread.
+    private static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.HoldsAsync(condition, "the rate limiter condition", TimeSpan.FromSeconds(10));
 }

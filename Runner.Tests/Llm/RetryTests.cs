@@ -1,3 +1,4 @@
+using System.Globalization;
 using Runner.Core.Llm;
 using Runner.Core.Llm.RateLimiting;
 
@@ -65,20 +66,20 @@ public sealed class RetryTests : FakeLlmServerFixture
 
         await harness.AskAsync();
 
-        var attempts = harness.Logs.Attempts.ToList();
+        var attempts = harness.Logs.Attempts().ToList();
         Assert.That(attempts, Has.Count.EqualTo(3));
         Assert.Multiple(() =>
         {
-            Assert.That(attempts.Select(a => a.Properties["Attempt"]), Is.EqualTo(new object[] { 1, 2, 3 }));
-            Assert.That(attempts.Select(a => a.Properties["MaxAttempts"]), Is.All.EqualTo(5));
-            Assert.That(attempts.Select(a => a.Properties["Model"]), Is.All.EqualTo("glm-4.6"));
-            Assert.That(attempts.All(a => a.Properties.ContainsKey("DurationMs")), Is.True);
+            Assert.That(attempts.Select(a => a.Properties()["Attempt"]), Is.EqualTo(new[] { "1", "2", "3" }));
+            Assert.That(attempts.Select(a => a.Properties()["MaxAttempts"]), Is.All.EqualTo("5"));
+            Assert.That(attempts.Select(a => a.Properties()["Model"]), Is.All.EqualTo("glm-4.6"));
+            Assert.That(attempts.All(a => a.Properties().ContainsKey("DurationMs")), Is.True);
             Assert.That(attempts[0].Message, Does.Contain("1/5").And.Contain("502").And.Contain("retrying"));
             Assert.That(attempts[1].Message, Does.Contain("2/5").And.Contain("503"));
-            Assert.That(attempts[0].Properties["DelayMs"], Is.InRange(500L, 1000L));
-            Assert.That(attempts[1].Properties["DelayMs"], Is.InRange(1000L, 2000L));
+            Assert.That(long.Parse(attempts[0].Properties()["DelayMs"]!, CultureInfo.InvariantCulture), Is.InRange(500L, 1000L));
+            Assert.That(long.Parse(attempts[1].Properties()["DelayMs"]!, CultureInfo.InvariantCulture), Is.InRange(1000L, 2000L));
             Assert.That(attempts[2].Message, Does.Contain("3/5").And.Contain("ok"));
-            Assert.That(harness.Logs.Entries.Select(e => e.Message), Has.None.Contains(LlmHarness.ApiKey));
+            Assert.That(harness.Logs.GetSnapshot().Select(e => e.Message), Has.None.Contains(LlmHarness.ApiKey));
         });
     }
 
@@ -114,8 +115,8 @@ public sealed class RetryTests : FakeLlmServerFixture
             Assert.That(exception!.Kind, Is.EqualTo(LlmFailureKind.Unauthorized));
             Assert.That(exception.Message, Does.Contain("check OLLAMA_API_KEY").And.Not.Contain(LlmHarness.ApiKey));
             Assert.That(Server.ChatRequests, Has.Count.EqualTo(1));
-            Assert.That(harness.Logs.Attempts.Single().Message, Does.Contain("check OLLAMA_API_KEY"));
-            Assert.That(harness.Logs.Entries.Select(e => e.Message), Has.None.Contains(LlmHarness.ApiKey));
+            Assert.That(harness.Logs.Attempts().Single().Message, Does.Contain("check OLLAMA_API_KEY"));
+            Assert.That(harness.Logs.GetSnapshot().Select(e => e.Message), Has.None.Contains(LlmHarness.ApiKey));
         });
     }
 

@@ -28,7 +28,7 @@ public sealed class TimeoutAndConnectionTests : FakeLlmServerFixture
 
         Assert.That(result.Content, Is.EqualTo("second time lucky"));
         Assert.That(Server.ChatRequests, Has.Count.EqualTo(2));
-        Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("timeout: no data for 30 s before the first byte"));
+        Assert.That(harness.Logs.Attempts().First().Message, Does.Contain("timeout: no data for 30 s before the first byte"));
     }
 
     [Test]
@@ -67,7 +67,7 @@ public sealed class TimeoutAndConnectionTests : FakeLlmServerFixture
         var result = await call.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.That(result.Content, Is.EqualTo("retried"));
-        Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("timeout: no data for 30 s after"));
+        Assert.That(harness.Logs.Attempts().First().Message, Does.Contain("timeout: no data for 30 s after"));
     }
 
     [TestCase(Dialect.Native)]
@@ -81,7 +81,7 @@ public sealed class TimeoutAndConnectionTests : FakeLlmServerFixture
 
         Assert.That(result.Content, Is.EqualTo("complete"), "the half answer of the first attempt is dropped");
         Assert.That(Server.ChatRequests, Has.Count.EqualTo(2));
-        Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("stream ended after"));
+        Assert.That(harness.Logs.Attempts().First().Message, Does.Contain("stream ended after"));
     }
 
     [Test]
@@ -93,7 +93,7 @@ public sealed class TimeoutAndConnectionTests : FakeLlmServerFixture
         var result = await harness.AskAsync();
 
         Assert.That(result.Content, Is.EqualTo("ok"));
-        Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("HttpRequestException"));
+        Assert.That(harness.Logs.Attempts().First().Message, Does.Contain("HttpRequestException"));
     }
 
     [TestCase(Dialect.Native)]
@@ -111,7 +111,7 @@ public sealed class TimeoutAndConnectionTests : FakeLlmServerFixture
 
         Assert.That(result.Content, Is.EqualTo("whole"), "the half answer of the cut attempt is dropped");
         Assert.That(Server.ChatRequests, Has.Count.EqualTo(2));
-        Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("stream cut after").And.Not.Contain("after 0 chunk(s)"));
+        Assert.That(harness.Logs.Attempts().First().Message, Does.Contain("stream cut after").And.Not.Contain("after 0 chunk(s)"));
     }
 
     [Test]
@@ -122,7 +122,7 @@ public sealed class TimeoutAndConnectionTests : FakeLlmServerFixture
         var exception = Assert.ThrowsAsync<LlmTransientException>(() => harness.AskAsync());
 
         Assert.That(exception!.Message, Does.StartWith("Failed to call LLM API after 5 attempts").And.Contain("ConnectionError"));
-        Assert.That(harness.Logs.Attempts.Count(), Is.EqualTo(5));
+        Assert.That(harness.Logs.Attempts().Count(), Is.EqualTo(5));
         Assert.That(harness.PausesOf(LlmPauseKind.Backoff), Has.Count.EqualTo(4));
     }
 

@@ -123,7 +123,7 @@ public sealed class WireFormatTests : FakeLlmServerFixture
 
         Assert.That(result.Content, Is.EqualTo("recovered"));
         Assert.That(Server.ChatRequests, Has.Count.EqualTo(2));
-        Assert.That(harness.Logs.Attempts.First().Message, Does.Contain("model runner has unexpectedly stopped"));
+        Assert.That(harness.Logs.Attempts().First().Message, Does.Contain("model runner has unexpectedly stopped"));
     }
 
     [Test]

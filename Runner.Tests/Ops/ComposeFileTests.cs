@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Runner.Core.Configuration;
+using Runner.Core.Queue;
 
 namespace Runner.Tests.Ops;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Runner.Core.Configuration;
+using Runner.Core.Queue;
 
 namespace Runner.Tests.Ops;
 

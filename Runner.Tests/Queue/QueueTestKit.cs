@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using StackExchange.Redis;
 
@@ -31,29 +32,33 @@ internal static class QueueTestKit
 
     public static string NewStream() => "test:" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>A worker built the way the host builds it (<c>AddRunnerQueue</c>), with these options, clock, logger and handlers.</summary>
     public static QueueWorker Worker(IConnectionMultiplexer redis, QueueOptions options, TimeProvider? timeProvider = null,
-        ILogger<QueueWorker>? logger = null, params IJobHandler[] handlers) =>
-        new(redis, Microsoft.Extensions.Options.Options.Create(options), handlers, timeProvider ?? TimeProvider.System,
-            logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<QueueWorker>.Instance);
+        ILogger<QueueWorker>? logger = null, params IJobHandler[] handlers)
+    {
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(redis)
+            .AddSingleton(timeProvider ?? TimeProvider.System)
+            .AddRunnerQueue(new ConfigurationBuilder().Build())
+            .AddSingleton(Microsoft.Extensions.Options.Options.Create(options))
+            .AddSingleton(logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<QueueWorker>.Instance);
+        foreach (var handler in handlers)
+        {
+            services.AddSingleton(handler);
+        }
+
+        // The provider lives as long as the worker: the worker disposes its reader when it stops.
+        return services.BuildServiceProvider().GetRequiredService<QueueWorker>();
+    }
 
     public static Task<string> EnqueueAsync(IConnectionMultiplexer redis, string stream, string delivery, string eventName = "issues",
         string payload = """{"repository":{"full_name":"octo/repo"}}""") =>
         new JobProducer(redis, stream, TimeProvider.System).EnqueueAsync(eventName, delivery, payload);
 
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test with <paramref name="what"/> otherwise.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out waiting for: {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    /// <summary>Waits until <paramref name="condition"/> holds; fails the test with <paramref name="what"/> otherwise.</summary>
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(condition, what, timeout ?? TimeSpan.FromSeconds(15));
 
     public static Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         EventuallyAsync(() => Task.FromResult(condition()), what, timeout);
@@ -83,17 +88,4 @@ internal sealed class RecordingHandler(params string[] events) : IJobHandler
         RunsPerDelivery.AddOrUpdate(job.Delivery, 1, (_, n) => n + 1);
         await Behaviour(job, cancellationToken);
     }
-}
-
-/// <summary>Keeps every formatted log line, so tests can check what operators would read.</summary>
-internal sealed class ListLogger<T> : ILogger<T>
-{
-    public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Lines.Enqueue((logLevel, formatter(state, exception)));
 }

@@ -1,7 +1,7 @@
+using Microsoft.Extensions.Logging.Testing;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using StackExchange.Redis;
 using static Runner.Tests.Queue.QueueTestKit;
@@ -574,14 +574,14 @@ public sealed class QueueWorkerTests : RedisTestBase
     public async Task Each_job_logs_one_start_and_one_finish_line_with_its_details()
     {
         var stream = NewStream();
-        var logger = new ListLogger<QueueWorker>();
+        var logger = new FakeLogger<QueueWorker>();
         using var worker = Worker(Redis, Options(stream), logger: logger, handlers: new RecordingHandler());
         await worker.StartAsync(CancellationToken.None);
         var id = await new JobProducer(Redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-log", Payload);
         await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:done:d-log"), "job done");
         await worker.StopAsync(CancellationToken.None);
 
-        var lines = logger.Lines.Where(l => l.Message.Contains(id, StringComparison.Ordinal)).ToList();
+        var lines = logger.Collector.GetSnapshot().Where(l => l.Message.Contains(id, StringComparison.Ordinal)).ToList();
         Assert.That(lines, Has.Count.EqualTo(2));
         Assert.That(lines[0].Message, Is.EqualTo($"Job {id} issues d-log for octo/repo attempt 1 started"));
         Assert.That(lines[1].Message, Does.Match($"^Job {id} issues d-log for octo/repo attempt 1 succeeded in \\d+ ms$"));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using Runner.Core.Queue;
 using Runner.Core.Redis;
 using StackExchange.Redis;
@@ -16,7 +17,7 @@ public sealed class RedisOutageTests
         var stream = NewStream();
         var handler = new RecordingHandler { Behaviour = (_, _) => Task.Delay(5, CancellationToken.None) };
         var connections = new[] { await Connect(server), await Connect(server) };
-        var logger = new ListLogger<QueueWorker>();
+        var logger = new FakeLogger<QueueWorker>();
         var workers = connections
             .Select((c, i) => Worker(c, Options(stream, $"c{i}", o => o.ClaimIdle = TimeSpan.FromSeconds(10)), logger: logger, handlers: handler))
             .ToArray();
@@ -48,7 +49,7 @@ public sealed class RedisOutageTests
 
         Assert.That(handler.RunsPerDelivery.Where(p => p.Value != 1).Select(p => p.Key), Is.Empty, "no delivery ran twice");
         Assert.That(handler.Count, Is.EqualTo(jobs));
-        Assert.That(logger.Lines.Count(l => l.Message.StartsWith("Redis is unavailable", StringComparison.Ordinal)), Is.InRange(1, 2),
+        Assert.That(logger.Collector.GetSnapshot().Count(l => l.Message.StartsWith("Redis is unavailable", StringComparison.Ordinal)), Is.InRange(1, 2),
             "at most one warning per worker for the whole outage");
         foreach (var worker in workers)
         {
@@ -104,7 +105,7 @@ public sealed class RedisOutageTests
         options.AsyncTimeout = 1_000;
         options.ConnectTimeout = 500;
         await using var unreachable = await ConnectionMultiplexer.ConnectAsync(options);
-        var logger = new ListLogger<QueueWorker>();
+        var logger = new FakeLogger<QueueWorker>();
         using var worker = Worker(unreachable, Options(NewStream()), logger: logger, handlers: new RecordingHandler());
 
         await worker.StartAsync(CancellationToken.None);

@@ -1,4 +1,3 @@
-using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using StackExchange.Redis;
 using static Runner.Tests.Queue.QueueTestKit;

@@ -89,7 +89,7 @@ internal static class GitHubCommands
 
             return ExitCodes.Ok;
         }
-        catch (Exception exception) when (exception is TransientJobException or PermanentJobException)
+        catch (GitHubException exception)
         {
             await error.WriteLineAsync($"runner: github check failed: {exception.Message}");
             return ExitCodes.Failure;

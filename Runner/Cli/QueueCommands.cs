@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using Runner.Core.Redis;
 using Runner.Hosting;

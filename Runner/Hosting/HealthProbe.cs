@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
+using Runner.Core.Queue;
 using Runner.Core.Redis;
 using StackExchange.Redis;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Runner.Core.Configuration;
+using Runner.Core.Queue;
 using Runner.Core.Redis;
 
 namespace Runner.Hosting;

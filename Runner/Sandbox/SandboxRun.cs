@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Runner.Core.Configuration;
+using Runner.Core.Llm;
 using Runner.Core.Queue;
 using Runner.Core.Redis;
 using Runner.Hosting;
@@ -33,7 +33,7 @@ internal static class SandboxRun
         await output.WriteLineAsync($"sandbox: redis {(localRedis is null ? "from REDIS_URL, stream " + stream : "local redis-server on " + localRedis.HostPort)}");
         await output.WriteLineAsync($"sandbox: GitHub stand-in at {gitHub.BaseAddress} holding {repository.FullName} with issue #{DemoRepository.NewIssueNumber}");
         await output.WriteLineAsync(realModel
-            ? $"sandbox: model {environment["OLLAMA_MODEL"] ?? "glm-4.6"} at {environment["OLLAMA_API_URL"] ?? "https://ollama.com/api"} (OLLAMA_API_KEY is set)"
+            ? $"sandbox: model {environment[LlmOptions.ModelVariable] ?? LlmOptions.DefaultModel} at {environment[LlmOptions.ApiUrlVariable] ?? LlmOptions.DefaultApiUrl} (OLLAMA_API_KEY is set)"
             : $"sandbox: model stand-in at {model!.BaseAddress}api (set OLLAMA_API_KEY to use the real model)");
 
         try

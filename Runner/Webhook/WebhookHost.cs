@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
+using Runner.Core.Queue;
 using Runner.Core.Redis;
 using Runner.Hosting;
 
@@ -64,7 +64,7 @@ internal static class WebhookHost
     public static IServiceCollection AddRunnerWebhook(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRunnerRedis(configuration);
-        services.AddOptions<QueueOptions>().Bind(configuration).ValidateOnStart();
+        services.AddQueueOptions(configuration);
         services.AddOptions<WebhookOptions>().Bind(configuration).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);

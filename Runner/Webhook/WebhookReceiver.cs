@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using StackExchange.Redis;
 
@@ -31,6 +30,7 @@ internal sealed class WebhookReceiver
     private readonly byte[] secret;
     private readonly JobProducer producer;
     private readonly ILogger<WebhookReceiver> logger;
+    private readonly TimeProvider timeProvider;
 
     public WebhookReceiver(
         IConnectionMultiplexer redis,
@@ -41,6 +41,7 @@ internal sealed class WebhookReceiver
     {
         this.redis = redis;
         this.logger = logger;
+        this.timeProvider = timeProvider;
         secret = Encoding.UTF8.GetBytes(options.Value.Secret ?? string.Empty);
         producer = new JobProducer(redis, queue.Value.Stream, timeProvider);
     }
@@ -112,14 +113,14 @@ internal sealed class WebhookReceiver
 
     private async Task<IResult> EnqueueAsync(string eventName, string delivery, string payload, PayloadSummary summary)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = timeProvider.GetTimestamp();
         try
         {
             // A redelivery (same delivery id) is queued again on purpose: the worker's idempotency key skips it
             // if the first run completed, and runs it if that run never did.
             var id = await producer.EnqueueAsync(eventName, delivery, payload).WaitAsync(EnqueueTimeout);
             logger.LogInformation("Queued {Event}.{Action} delivery {Delivery} for {Repository} as {StreamId} in {ElapsedMs:F1} ms",
-                eventName, summary.Action ?? "-", delivery, summary.Repository ?? "-", id, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                eventName, summary.Action ?? "-", delivery, summary.Repository ?? "-", id, timeProvider.GetElapsedTime(started).TotalMilliseconds);
             return Results.Json(new WebhookAccepted(id, delivery), statusCode: StatusCodes.Status202Accepted);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using Runner.Core.Redis;
 using StackExchange.Redis;
@@ -98,8 +99,7 @@ internal sealed class QueueBench(QueueBenchSettings settings)
         var stream = $"bench:idle:{Guid.NewGuid():N}";
         await using var workerConnection = await ConnectionMultiplexer.ConnectAsync(RedisServiceCollectionExtensions.CreateConnectionOptions(server.Url));
         var options = new QueueOptions { Stream = stream, Consumer = "idle" };
-        using var worker = new QueueWorker(workerConnection, Options.Create(options), [new NoOpHandler(int.MaxValue)], TimeProvider.System,
-            NullLogger<QueueWorker>.Instance);
+        using var worker = BuildWorker(workerConnection, options, new NoOpHandler(int.MaxValue));
         await worker.StartAsync(CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(2));
 
@@ -122,8 +122,19 @@ internal sealed class QueueBench(QueueBenchSettings settings)
     private static QueueWorker Worker(ConnectionMultiplexer redis, string stream, int concurrency, IJobHandler handler)
     {
         var options = new QueueOptions { Stream = stream, Consumer = $"bench-{concurrency}", Concurrency = concurrency };
-        return new QueueWorker(redis, Options.Create(options), [handler], TimeProvider.System, NullLogger<QueueWorker>.Instance);
+        return BuildWorker(redis, options, handler);
     }
+
+    /// <summary>The worker as <c>AddRunnerQueue</c> builds it, with these options and this handler.</summary>
+    private static QueueWorker BuildWorker(IConnectionMultiplexer redis, QueueOptions options, IJobHandler handler) =>
+        new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(redis)
+            .AddRunnerQueue(new ConfigurationBuilder().Build())
+            .AddSingleton(Options.Create(options))
+            .AddSingleton(handler)
+            .BuildServiceProvider()
+            .GetRequiredService<QueueWorker>();
 
     /// <summary>Calls per command from INFO commandstats (commands run inside scripts count too).</summary>
     private static async Task<Dictionary<string, long>> CommandCountsAsync(ConnectionMultiplexer redis)

@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Octokit;
-using Runner.Core.Configuration;
 using Runner.Core.GitHub;
 
 namespace Runner.Core.Agent.Archive;

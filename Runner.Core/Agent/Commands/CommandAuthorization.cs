@@ -1,9 +1,15 @@
+using Microsoft.Extensions.Logging;
 using Octokit;
+using Runner.Core.Agent.Comments;
+using Runner.Core.Agent.Webhooks;
 using Runner.Core.GitHub;
 
 namespace Runner.Core.Agent.Commands;
 
-/// <summary>Who may run <c>/runner</c> commands: collaborators with write, maintain or admin permission.</summary>
+/// <summary>
+/// Who may run <c>/runner</c> commands (collaborators with write, maintain or admin permission), and the one polite
+/// refusal everyone else gets per issue.
+/// </summary>
 internal static class CommandAuthorization
 {
     public static async Task<bool> MayCommandAsync(IGitHubClient client, RepositoryRef repository, string login)
@@ -19,5 +25,21 @@ internal static class CommandAuthorization
         {
             return false;
         }
+    }
+
+    public const string RefusalTaskName = "refusal";
+
+    public static async Task RefuseOnceAsync(IGitHubClient client, string delivery, IssueWebhook webhook, string login, string footer, ILogger logger)
+    {
+        if (await StickyComments.FindAsync(client, webhook.Repository, webhook.Issue.Number, RefusalTaskName) is not null)
+        {
+            logger.LogInformation("Ignoring command from {User} on {Repository}#{Number}: no write access, already told once",
+                login, webhook.Repository, webhook.Issue.Number);
+            return;
+        }
+
+        logger.LogInformation("Refusing command from {User} on {Repository}#{Number}: no write access", login, webhook.Repository, webhook.Issue.Number);
+        await StickyComments.UpsertAsync(client, webhook.Repository, webhook.Issue.Number, RefusalTaskName, delivery,
+            Notices.Refusal(login) + footer);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Runner.Core.Agent.Loop;
-using Runner.Core.Configuration;
 
 namespace Runner.Core.Agent.Comments;
 

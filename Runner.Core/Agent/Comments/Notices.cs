@@ -1,6 +1,6 @@
 using Runner.Core.Agent.Commands;
-using Runner.Core.Agent.Loop;
-using Runner.Core.Queue;
+using Runner.Core.GitHub;
+using Runner.Core.Llm;
 
 namespace Runner.Core.Agent.Comments;
 
@@ -36,15 +36,16 @@ internal static class Notices
         $"\n\n> [!WARNING]\n> {MarkdownText.Code(source)} is invalid ({MarkdownText.OneLine(problem, 300)}), so Runner used its defaults.";
 
     /// <summary>One sentence: what failed and whether the queue will try again.</summary>
-    public static string Failure(string taskTitle, string rerun, Exception exception, int attempt, int maxAttempts)
+    /// <param name="cause">What the run threw, before it was mapped to a job outcome.</param>
+    /// <param name="permanent">The job outcome: true when the queue dead-letters the job instead of retrying it.</param>
+    public static string Failure(string taskTitle, string rerun, Exception cause, bool permanent, int attempt, int maxAttempts)
     {
-        var retry = exception is PermanentJobException
+        var retry = permanent
             ? $"Runner will not retry; once the cause is fixed, {rerun}."
             : attempt >= maxAttempts
                 ? $"Runner will not retry (all {maxAttempts} attempts used); {rerun}."
                 : $"Runner will retry automatically (attempt {attempt} of {maxAttempts} failed).";
-        // The verdict comes from the job exception; the description from the GitHub answer it wraps, when there is one.
-        return $"### {taskTitle}\n\n> [!WARNING]\n> Runner could not finish: {WhatFailed(exception.InnerException as Octokit.ApiException ?? exception)}. {retry}";
+        return $"### {taskTitle}\n\n> [!WARNING]\n> Runner could not finish: {WhatFailed(cause)}. {retry}";
     }
 
     private static string WhatFailed(Exception exception)
@@ -52,11 +53,11 @@ internal static class Notices
         var message = MarkdownText.OneLine(exception.Message, 300).TrimEnd('.');
         return exception switch
         {
-            OperationCanceledException or TimeoutException when FailureStage.Of(exception) == FailureStage.Llm => "the LLM request timed out",
-            _ when FailureStage.Of(exception) == FailureStage.Llm => $"the LLM request failed ({message})",
+            LlmException { InnerException: OperationCanceledException or TimeoutException } => "the LLM request timed out",
+            LlmException => $"the LLM request failed ({message})",
             Octokit.ApiException api => $"a GitHub API call failed ({(int)api.StatusCode}: {message})",
+            GitHubException => $"a GitHub API call failed ({message})",
             OperationCanceledException or TimeoutException => "a request timed out",
-            TransientJobException or PermanentJobException => $"a GitHub API call failed ({message})",
             _ => $"an internal error occurred ({exception.GetType().Name})",
         };
     }

@@ -112,10 +112,10 @@ internal sealed class AgentConversation(
         {
             result = await llm.ChatAsync(new ChatRequest(request.ToList(), definitions), cancellationToken);
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is not LlmException && !cancellationToken.IsCancellationRequested)
         {
-            FailureStage.Mark(exception, FailureStage.Llm);
-            throw;
+            // Whatever escapes the client (a timeout, a bug) still failed at the LLM step: say so in the client's own terms.
+            throw new LlmTransientException(LlmFailureKind.RetriesExhausted, exception.Message, 0, innerException: exception);
         }
 
         Steps++;

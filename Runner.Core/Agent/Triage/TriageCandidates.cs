@@ -44,7 +44,7 @@ internal static partial class TriageCandidates
                 };
                 found.AddRange((await client.Search.SearchIssues(request)).Items);
             }
-            catch (Exception exception) when (exception is ApiException or TransientJobException or PermanentJobException)
+            catch (Exception exception) when (GitHubErrors.IsGitHubFailure(exception))
             {
                 // Search has its own, tighter rate limit; the recent issues below still give the model candidates.
                 logger.LogWarning("Issue search for {Repository}#{Number} failed, using recent issues only: {Error}",

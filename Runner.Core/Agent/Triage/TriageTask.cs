@@ -4,6 +4,7 @@ using Runner.Core.Agent.Archive;
 using Runner.Core.Agent.Comments;
 using Runner.Core.Agent.Loop;
 using Runner.Core.Agent.RepoConfig;
+using Runner.Core.GitHub;
 using Runner.Core.Llm;
 
 namespace Runner.Core.Agent.Triage;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Runner.Core.Configuration;
 using Runner.Core.Llm.Retries;
 using StackExchange.Redis;
 
@@ -24,17 +23,20 @@ internal sealed class LlmRateLimiter
     private readonly double tokensPerMillisecond;
     private readonly RedisKey bucketKey;
     private readonly RedisKey pauseKey;
+    private readonly Random random;
     private long localPauseUntil;
 
     public LlmRateLimiter(
-        IOptions<LlmOptions> options, TimeProvider time, LlmPauses pauses, IConnectionMultiplexer? redis, ILogger<LlmRateLimiter> logger)
+        IOptions<LlmOptions> options, TimeProvider time, Random random, LlmPauses pauses, IConnectionMultiplexer? redis,
+        ILogger<LlmRateLimiter> logger)
     {
+        this.random = random;
         this.options = options.Value;
         this.time = time;
         this.pauses = pauses;
         this.logger = logger;
         this.redis = new SharedRedis(redis, logger);
-        spacing = new RequestSpacing(this.options.MinInterval, Random.Shared.NextDouble);
+        spacing = new RequestSpacing(this.options.MinInterval, random.NextDouble);
         bucketKey = this.options.RedisKeyPrefix + "bucket";
         pauseKey = this.options.RedisKeyPrefix + "pause-until";
         if (this.options.RatePerMinute > 0)
@@ -116,7 +118,7 @@ internal sealed class LlmRateLimiter
             }
 
             // A little jitter so replicas that wait for the same token do not all ask at the same millisecond.
-            var jitter = Random.Shared.NextDouble() * Math.Min(wait / 10d, 100);
+            var jitter = random.NextDouble() * Math.Min(wait / 10d, 100);
             await pauses.WaitAsync(LlmPauseKind.TokenBucket, TimeSpan.FromMilliseconds(wait + jitter), cancellationToken);
         }
     }

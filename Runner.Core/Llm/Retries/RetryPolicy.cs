@@ -18,22 +18,14 @@ internal static class RetryPolicy
     ];
 
     /// <summary>The backoff before the retry that follows failed attempt <paramref name="failedAttempt"/> (1-based), before jitter.</summary>
-    public static TimeSpan Ceiling(int failedAttempt)
-    {
-        var exponent = Math.Clamp(failedAttempt - 1, 0, 30);
-        var seconds = FirstBackoff.TotalSeconds * Math.Pow(2, exponent);
-        return seconds >= MaxBackoff.TotalSeconds ? MaxBackoff : TimeSpan.FromSeconds(seconds);
-    }
+    public static TimeSpan Ceiling(int failedAttempt) => Timing.Backoff.Ceiling(failedAttempt, FirstBackoff, MaxBackoff);
 
     /// <summary>
     /// Equal jitter: half the ceiling for sure plus a random share of the other half, so a retry never comes
     /// sooner than half the promised backoff while replicas that failed together spread out.
     /// </summary>
-    public static TimeSpan Backoff(int failedAttempt, double random01)
-    {
-        var ceiling = Ceiling(failedAttempt);
-        return ceiling / 2 + ceiling / 2 * Math.Clamp(random01, 0, 1);
-    }
+    public static TimeSpan Backoff(int failedAttempt, double random01) =>
+        Timing.Backoff.Delay(failedAttempt, FirstBackoff, MaxBackoff, 0.5, random01);
 
     /// <summary>408, 409, 429 and every 5xx are retried; every other status is not.</summary>
     public static bool IsRetryable(int statusCode) => statusCode is 408 or 409 or 429 || statusCode >= 500;

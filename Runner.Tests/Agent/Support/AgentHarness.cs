@@ -24,8 +24,9 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     private static int repositories;
 
-    private AgentHarness(GitHubStandIn gitHub, FakeRepository repository, ServiceProvider services, TestGitHubClientFactory factory, ScriptedLlm llm, string cacheDirectory)
+    private AgentHarness(GitHubStandIn gitHub, FakeRepository repository, ServiceProvider services, TestGitHubClientFactory factory, ScriptedLlm llm, string cacheDirectory, int maxAttempts)
     {
+        MaxAttempts = maxAttempts;
         GitHub = gitHub;
         Repo = repository;
         Services = services;
@@ -35,6 +36,9 @@ internal sealed class AgentHarness : IAsyncDisposable
     }
 
     public GitHubStandIn GitHub { get; }
+
+    /// <summary>The attempt limit the worker would stamp on jobs (RUNNER_MAX_ATTEMPTS).</summary>
+    public int MaxAttempts { get; }
 
     public FakeRepository Repo { get; }
 
@@ -72,14 +76,16 @@ internal sealed class AgentHarness : IAsyncDisposable
             .AddSingleton(llm.Object)
             .AddRunnerAgent(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        return new AgentHarness(gitHub, repository, services, factory, llm, cacheDirectory);
+        var maxAttempts = int.TryParse(values.GetValueOrDefault("RUNNER_MAX_ATTEMPTS"), out var limit) ? limit : QueueOptions.DefaultMaxAttempts;
+        return new AgentHarness(gitHub, repository, services, factory, llm, cacheDirectory, maxAttempts);
     }
 
     /// <summary>Dispatches a job by event name, the way the queue worker does.</summary>
     public Task RunAsync(string eventName, string payload, string delivery = "delivery-1", int attempt = 1, CancellationToken cancellationToken = default)
     {
+        // The worker stamps RUNNER_MAX_ATTEMPTS on every job; the harness does the same from its settings.
         var handler = Services.GetServices<IJobHandler>().Single(h => h.Events.Contains(eventName));
-        return handler.HandleAsync(new Job("1-0", eventName, delivery, payload, attempt, DateTimeOffset.UtcNow), cancellationToken);
+        return handler.HandleAsync(new Job("1-0", eventName, delivery, payload, attempt, DateTimeOffset.UtcNow, MaxAttempts), cancellationToken);
     }
 
     public string IssueOpened(string? title = null, string? body = null, string action = "opened", string senderType = "User", string sender = Reporter)

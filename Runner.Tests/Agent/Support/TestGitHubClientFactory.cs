@@ -19,7 +19,7 @@ internal sealed class TestGitHubClientFactory(Uri baseAddress) : IGitHubClientFa
         Requests.Enqueue((repository, installationId, permissions));
         if (Unreachable.Contains(repository.FullName))
         {
-            throw new PermanentJobException($"The App's installation cannot access {repository.FullName}");
+            throw new GitHubException($"The App's installation cannot access {repository.FullName}", isTransient: false, 422);
         }
         IGitHubClient client = new GitHubClient(new ProductHeaderValue("runner-tests"), baseAddress)
         {

@@ -1,14 +1,16 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-using Runner.Core.Redis;
 
-namespace Runner.Core.Configuration;
+namespace Runner.Core.Redis;
 
+/// <summary><c>REDIS_URL</c>: the Redis every replica shares.</summary>
 public sealed class RedisOptions
 {
+    public const string DefaultUrl = "localhost:6379";
+
     [ConfigurationKeyName(RedisUrl.Variable)]
-    public string Url { get; set; } = "localhost:6379";
+    public string Url { get; set; } = DefaultUrl;
 }
 
 internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>

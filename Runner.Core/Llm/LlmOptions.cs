@@ -1,12 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Runner.Core.Llm;
 
-namespace Runner.Core.Configuration;
+namespace Runner.Core.Llm;
 
 /// <summary>
 /// The LLM endpoint, model and the client's reliability settings. Names of the <c>OLLAMA_*</c> variables are
-/// fixed by the user; durations are read with <see cref="DurationSetting"/> (see <see cref="ReadDurations"/>).
+/// fixed by the user; durations are bound with <c>DurationSetting.BindDurations</c> in <c>AddRunnerLlm</c>.
 /// </summary>
 public sealed class LlmOptions
 {
@@ -20,6 +19,16 @@ public sealed class LlmOptions
 
     public const string DefaultApiUrl = "https://ollama.com/api";
     public const string DefaultModel = "glm-4.6";
+    public const string TemperatureVariable = "LLM_TEMPERATURE";
+    public const string MaxAttemptsVariable = "LLM_MAX_ATTEMPTS";
+    public const string RateVariable = "LLM_RATE";
+    public const string BurstVariable = "LLM_BURST";
+    public const double DefaultTemperature = 0.1;
+    public const int DefaultMaxAttempts = 5;
+    public const string DefaultRedisKeyPrefix = "runner:llm:";
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultMaxDuration = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan DefaultMinInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Sent as <c>Authorization: Bearer</c>; never logged, never part of an error message.</summary>
     [ConfigurationKeyName(ApiKeyVariable)]
@@ -36,44 +45,33 @@ public sealed class LlmOptions
     [ConfigurationKeyName(ApiFormatVariable)]
     public string? ApiFormat { get; set; }
 
-    [ConfigurationKeyName("LLM_TEMPERATURE")]
-    public double Temperature { get; set; } = 0.1;
+    [ConfigurationKeyName(TemperatureVariable)]
+    public double Temperature { get; set; } = DefaultTemperature;
 
-    [ConfigurationKeyName("LLM_MAX_ATTEMPTS")]
-    public int MaxAttempts { get; set; } = 5;
+    [ConfigurationKeyName(MaxAttemptsVariable)]
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
 
     /// <summary>Requests per minute allowed by the token bucket shared by all replicas; 0 turns the bucket off.</summary>
-    [ConfigurationKeyName("LLM_RATE")]
+    [ConfigurationKeyName(RateVariable)]
     public double RatePerMinute { get; set; }
 
     /// <summary>Bucket size: how many requests may go at once after a quiet period; 0 means 1.</summary>
-    [ConfigurationKeyName("LLM_BURST")]
+    [ConfigurationKeyName(BurstVariable)]
     public int Burst { get; set; }
 
     /// <summary><c>LLM_TIMEOUT</c>: the longest silence tolerated (time to first byte, and between chunks).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; set; } = DefaultTimeout;
 
     /// <summary><c>LLM_MAX_DURATION</c>: the longest one chat call may take, retries and waits included.</summary>
-    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan MaxDuration { get; set; } = DefaultMaxDuration;
 
     /// <summary><c>LLM_MIN_INTERVAL</c>: minimum spacing between two requests of this process (plus jitter).</summary>
-    public TimeSpan MinInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan MinInterval { get; set; } = DefaultMinInterval;
 
     /// <summary>Prefix of the Redis keys the replicas share (token bucket, fleet pause). Not an environment variable.</summary>
-    public string RedisKeyPrefix { get; set; } = "runner:llm:";
+    public string RedisKeyPrefix { get; set; } = DefaultRedisKeyPrefix;
 
     public int EffectiveBurst => Math.Max(1, Burst);
-
-    /// <summary>
-    /// Reads the duration variables the way operators write them (<c>30</c>, <c>30s</c>, <c>500ms</c>): the
-    /// binder would read <c>30</c> as 30 days.
-    /// </summary>
-    public void ReadDurations(IConfiguration configuration)
-    {
-        Timeout = DurationSetting.Read(configuration, TimeoutVariable, Timeout);
-        MaxDuration = DurationSetting.Read(configuration, MaxDurationVariable, MaxDuration);
-        MinInterval = DurationSetting.Read(configuration, MinIntervalVariable, MinInterval);
-    }
 }
 
 /// <summary>Checks the LLM settings at start. Messages start with the variable name and never contain the key or URL.</summary>
@@ -99,12 +97,12 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
 
         if (double.IsNaN(options.Temperature) || options.Temperature is < 0 or > 2)
         {
-            failures.Add("LLM_TEMPERATURE must be between 0 and 2");
+            failures.Add($"{LlmOptions.TemperatureVariable} must be between 0 and 2");
         }
 
         if (options.MaxAttempts is < 1 or > 10)
         {
-            failures.Add("LLM_MAX_ATTEMPTS must be between 1 and 10");
+            failures.Add($"{LlmOptions.MaxAttemptsVariable} must be between 1 and 10");
         }
 
         if (options.Timeout <= TimeSpan.Zero)
@@ -124,12 +122,12 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
 
         if (double.IsNaN(options.RatePerMinute) || options.RatePerMinute < 0)
         {
-            failures.Add("LLM_RATE must be 0 (off) or a positive number of requests per minute");
+            failures.Add($"{LlmOptions.RateVariable} must be 0 (off) or a positive number of requests per minute");
         }
 
         if (options.Burst < 0)
         {
-            failures.Add("LLM_BURST must be 0 or more");
+            failures.Add($"{LlmOptions.BurstVariable} must be 0 or more");
         }
 
         return failures.Count == 0

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Runner.Core.Configuration;
+namespace Runner.Core.Queue;
 
 /// <summary>Checks the queue settings at start; every message starts with the variable it is about.</summary>
 internal sealed class QueueOptionsValidator : IValidateOptions<QueueOptions>
@@ -10,32 +10,32 @@ internal sealed class QueueOptionsValidator : IValidateOptions<QueueOptions>
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Stream))
         {
-            failures.Add("RUNNER_STREAM must not be empty");
+            failures.Add($"{QueueOptions.StreamVariable} must not be empty");
         }
 
         if (string.IsNullOrWhiteSpace(options.Group))
         {
-            failures.Add("RUNNER_GROUP must not be empty");
+            failures.Add($"{QueueOptions.GroupVariable} must not be empty");
         }
 
         if (string.IsNullOrWhiteSpace(options.Consumer))
         {
-            failures.Add("RUNNER_CONSUMER must not be empty");
+            failures.Add($"{QueueOptions.ConsumerVariable} must not be empty");
         }
 
         if (options.Concurrency is < 1 or > 1024)
         {
-            failures.Add("RUNNER_CONCURRENCY must be between 1 and 1024");
+            failures.Add($"{QueueOptions.ConcurrencyVariable} must be between 1 and 1024");
         }
 
         if (options.MaxAttempts is < 1 or > 100)
         {
-            failures.Add("RUNNER_MAX_ATTEMPTS must be between 1 and 100");
+            failures.Add($"{QueueOptions.MaxAttemptsVariable} must be between 1 and 100");
         }
 
         if (options.StreamRetain < 0)
         {
-            failures.Add("RUNNER_STREAM_RETAIN must be 0 or more");
+            failures.Add($"{QueueOptions.StreamRetainVariable} must be 0 or more");
         }
 
         AtLeast(failures, QueueOptions.ClaimIdleVariable, options.ClaimIdle, TimeSpan.FromMilliseconds(100));

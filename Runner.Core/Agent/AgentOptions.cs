@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Runner.Core.Configuration;
+namespace Runner.Core.Agent;
 
 /// <summary>Budgets and the on-disk repository cache of the issue agent.</summary>
 public sealed class AgentOptions
@@ -13,26 +13,33 @@ public sealed class AgentOptions
     public const string CacheMaxMegabytesVariable = "RUNNER_CACHE_MAX_MB";
     public const string LockTtlVariable = "AGENT_LOCK_TTL";
 
+    public const int DefaultMaxSteps = 8;
+    public const int DefaultMaxTokens = 60_000;
+    public const int DefaultArchiveMaxMegabytes = 100;
+    public const int DefaultCacheMaxMegabytes = 1024;
     public static readonly TimeSpan DefaultLockTtl = TimeSpan.FromSeconds(60);
+
+    /// <summary>A folder under the temporary directory.</summary>
+    public static string DefaultCacheDirectory => Path.Combine(Path.GetTempPath(), "runner-cache");
 
     /// <summary>Model calls per run, the last one of which is made without tools so the model has to answer.</summary>
     [ConfigurationKeyName(MaxStepsVariable)]
-    public int MaxSteps { get; set; } = 8;
+    public int MaxSteps { get; set; } = DefaultMaxSteps;
 
     /// <summary>Prompt plus completion tokens per run, summed over all model calls.</summary>
     [ConfigurationKeyName(MaxTokensVariable)]
-    public int MaxTokens { get; set; } = 60_000;
+    public int MaxTokens { get; set; } = DefaultMaxTokens;
 
     [ConfigurationKeyName(CacheDirectoryVariable)]
-    public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "runner-cache");
+    public string CacheDirectory { get; set; } = DefaultCacheDirectory;
 
     /// <summary>Cap on one repository tarball: the download and the text files kept from it.</summary>
     [ConfigurationKeyName(ArchiveMaxMegabytesVariable)]
-    public int ArchiveMaxMegabytes { get; set; } = 100;
+    public int ArchiveMaxMegabytes { get; set; } = DefaultArchiveMaxMegabytes;
 
     /// <summary>Cap on the whole cache directory; least recently used snapshots are evicted first.</summary>
     [ConfigurationKeyName(CacheMaxMegabytesVariable)]
-    public int CacheMaxMegabytes { get; set; } = 1024;
+    public int CacheMaxMegabytes { get; set; } = DefaultCacheMaxMegabytes;
 
     /// <summary><c>AGENT_LOCK_TTL</c>: expiry of the per-issue lock; a live run extends it every third of it.</summary>
     public TimeSpan LockTtl { get; set; } = DefaultLockTtl;

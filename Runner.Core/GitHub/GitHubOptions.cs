@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Runner.Core.Configuration;
+namespace Runner.Core.GitHub;
 
 /// <summary>
 /// The GitHub App Runner acts as, and where its API lives. Bound from environment variables; checked at start
@@ -16,6 +16,8 @@ public sealed class GitHubOptions
     public const string WriteIntervalVariable = "GITHUB_WRITE_INTERVAL";
     public const string MaxWaitVariable = "GITHUB_MAX_WAIT";
     public const string DefaultApiUrl = "https://api.github.com";
+    public static readonly TimeSpan DefaultWriteInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultMaxWait = TimeSpan.FromMinutes(2);
 
     [ConfigurationKeyName(AppIdVariable)]
     public string? AppId { get; set; }
@@ -34,10 +36,10 @@ public sealed class GitHubOptions
     public string? ApiUrl { get; set; } = DefaultApiUrl;
 
     /// <summary><c>GITHUB_WRITE_INTERVAL</c>: the gap between two content-creating requests of one installation.</summary>
-    public TimeSpan WriteInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan WriteInterval { get; set; } = DefaultWriteInterval;
 
     /// <summary><c>GITHUB_MAX_WAIT</c>: the longest rate-limit wait slept in a worker slot; longer waits requeue the job.</summary>
-    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan MaxWait { get; set; } = DefaultMaxWait;
 
     /// <summary>The JWT <c>iss</c> claim: the client id when set, else the app id.</summary>
     public string Issuer => string.IsNullOrWhiteSpace(ClientId) ? (AppId ?? string.Empty).Trim() : ClientId.Trim();

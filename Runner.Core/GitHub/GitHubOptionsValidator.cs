@@ -1,8 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Runner.Core.GitHub;
 
-namespace Runner.Core.Configuration;
+namespace Runner.Core.GitHub;
 
 /// <summary>
 /// Fails start-up with messages that start with the variable's name and never repeat a key's content.

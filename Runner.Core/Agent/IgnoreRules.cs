@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using Runner.Core.Agent.Commands;
+using Runner.Core.Agent.Comments;
+using Runner.Core.Agent.Webhooks;
+
+namespace Runner.Core.Agent;
+
+/// <summary>Which events the agent acts on: the actions it handles, never bots' events, only <c>/runner</c> commands.</summary>
+internal static class IgnoreRules
+{
+    /// <returns>True when an <c>issues</c> event asks for a triage.</returns>
+    public static bool ShouldTriage(IssueWebhook webhook, ILogger logger)
+    {
+        if (webhook.Action is not ("opened" or "reopened") || webhook.Issue.IsPullRequest)
+        {
+            logger.LogDebug("Ignoring issues.{Action} on {Repository}#{Number}", webhook.Action, webhook.Repository, webhook.Issue.Number);
+            return false;
+        }
+
+        if (webhook.SenderIsBot)
+        {
+            logger.LogInformation("Ignoring issues.{Action} on {Repository}#{Number} from bot {Sender}",
+                webhook.Action, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <returns>The command an <c>issue_comment</c> event carries, or null when there is nothing to do.</returns>
+    public static RunnerCommand? CommandIn(IssueWebhook webhook, ILogger logger)
+    {
+        var comment = webhook.Comment!;
+        if (webhook.Action != "created")
+        {
+            logger.LogDebug("Ignoring issue_comment.{Action} on {Repository}#{Number}", webhook.Action, webhook.Repository, webhook.Issue.Number);
+            return null;
+        }
+
+        if (webhook.SenderIsBot || comment.AuthorIsBot || StickyComments.ContainsMarker(comment.Body))
+        {
+            logger.LogInformation("Ignoring comment {CommentId} on {Repository}#{Number} from bot {Sender}",
+                comment.Id, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
+            return null;
+        }
+
+        if (RunnerCommandParser.Parse(comment.Body) is not { } command)
+        {
+            logger.LogDebug("Comment {CommentId} on {Repository}#{Number} has no /runner command", comment.Id, webhook.Repository, webhook.Issue.Number);
+            return null;
+        }
+
+        return command;
+    }
+}
