@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Runner.Core.Agent.Fix;
 
-/// <summary>Budgets of one fix run's change set. Not registered yet: phase 2 binds it with ValidateOnStart.</summary>
+/// <summary>Budgets of one fix run's change set, bound by <c>AddRunnerAgent</c> and validated at start.</summary>
 public sealed class FixOptions
 {
     public const string MaxFilesVariable = "RUNNER_FIX_MAX_FILES";

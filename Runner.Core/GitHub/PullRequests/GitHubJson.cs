@@ -9,7 +9,7 @@ namespace Runner.Core.GitHub.PullRequests;
 /// every other call (token, rate limits, write spacing, 401 refresh). Used where Octokit's types lack fields
 /// (review comments' <c>line</c>/<c>side</c>, <c>draft</c>, the comparison <c>status</c>). Failures surface as
 /// Octokit's exceptions (404 <see cref="NotFoundException"/>, 422 <see cref="ApiValidationException"/>), which
-/// <c>GitHubJobErrors</c> maps to the queue's.
+/// <c>JobFailures</c> maps at the handler boundary.
 /// </summary>
 internal sealed class GitHubJson(IConnection connection)
 {
