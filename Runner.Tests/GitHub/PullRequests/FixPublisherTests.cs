@@ -2,6 +2,7 @@ using Octokit;
 using Runner.Core.Agent.Fix;
 using Runner.Core.GitHub;
 using Runner.Core.GitHub.PullRequests;
+using Runner.Sandbox;
 
 namespace Runner.Tests.GitHub.PullRequests;
 

@@ -4,6 +4,7 @@ using Runner.Core.Agent.Review;
 using Runner.Core.Agent.Tools;
 using Runner.Core.GitHub;
 using Runner.Core.GitHub.PullRequests;
+using Runner.Sandbox;
 
 namespace Runner.Tests.GitHub.PullRequests;
 

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace Runner.Tests.GitHub.PullRequests;
+namespace Runner.Sandbox;
 
 /// <summary>One answer of the stand-in.</summary>
 internal sealed record StandInAnswer(int Status, string Body, IReadOnlyDictionary<string, string> Headers);
@@ -18,8 +18,9 @@ internal sealed record StandInAnswer(int Status, string Body, IReadOnlyDictionar
 /// trees, commits, refs) with draft pull requests. It rejects what GitHub rejects: a review comment on a line
 /// outside the diff (422, and the whole review is lost), a second open pull request from the same branch (422),
 /// a non-fast-forward ref update without <c>force</c> (422), an unknown commit in compare (404).
-/// <see cref="Handle"/> serves one request, so the merged GitHub stand-in can route to it; <see cref="StartAsync"/>
-/// mounts it alone on a loopback Kestrel. It checks no credentials: that is the main stand-in's job.
+/// <see cref="Handle"/> serves one request: <see cref="GitHubStandIn"/> routes each repository's requests to its
+/// <see cref="FakeRepository.PullRequests"/> first; <see cref="StartAsync"/> mounts it alone on a loopback Kestrel.
+/// It checks no credentials: that is the main stand-in's job.
 /// </summary>
 internal sealed partial class PullRequestStandIn : IAsyncDisposable
 {
@@ -35,7 +36,7 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
     private readonly Dictionary<string, byte[]> blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, (string Mode, string Type, string Sha)>> trees = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Tree, string Message, string[] Parents)> commits = new(StringComparer.Ordinal);
-    private global::Runner.Sandbox.LoopbackHttpServer? server;
+    private LoopbackHttpServer? server;
     private long nextId = 1000;
     private int nextPullNumber = 100;
 
@@ -63,7 +64,7 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
     public static async Task<PullRequestStandIn> StartAsync(string owner, string repo)
     {
         var standIn = new PullRequestStandIn(owner, repo);
-        standIn.server = await global::Runner.Sandbox.LoopbackHttpServer.StartAsync(app => app.Run(standIn.ServeAsync));
+        standIn.server = await LoopbackHttpServer.StartAsync(app => app.Run(standIn.ServeAsync));
         return standIn;
     }
 
@@ -203,6 +204,15 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
         {
             return trees[commits[commitSha].Tree].Where(e => e.Value.Mode is "100644" or "100755")
                 .ToDictionary(e => e.Key, e => Encoding.UTF8.GetString(blobs[e.Value.Sha]), StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The text files of a commit, or null when the commit is unknown.</summary>
+    public IReadOnlyDictionary<string, string>? FilesAtOrNull(string commitSha)
+    {
+        lock (gate)
+        {
+            return commits.ContainsKey(commitSha) ? FilesAt(commitSha) : null;
         }
     }
 
@@ -663,7 +673,7 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
     private static partial Regex HunkStart();
 }
 
-internal static class DictionaryExtensions
+internal static class PullRequestStandInDictionaries
 {
     public static List<JsonObject> GetOrAdd(this Dictionary<int, List<JsonObject>> dictionary, int key)
     {
