@@ -195,18 +195,27 @@ internal sealed class GitHubStandIn : IAsyncDisposable
     /// </summary>
     private void MapApp(WebApplication app)
     {
-        app.MapPost("/api/v3/app/installations/{id}/access_tokens", (long id) => id == InstallationId
-            ? Results.Json(
-                new
+        app.MapPost("/api/v3/app/installations/{id}/access_tokens", async (long id, HttpRequest request) =>
+        {
+            if (id != InstallationId)
+            {
+                return NotFound();
+            }
+
+            // GitHub grants what the request asks for (within the App's permissions): echo the down-scoped set.
+            var asked = (await JsonNode.ParseAsync(request.Body))?["permissions"] as JsonObject;
+            var permissions = asked?.DeepClone() ?? new JsonObject { ["issues"] = "write", ["contents"] = "read", ["metadata"] = "read" };
+            return Results.Json(
+                new JsonObject
                 {
-                    token = "ghs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(18)),
-                    expires_at = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                    permissions = new { issues = "write", contents = "read", metadata = "read" },
-                    repository_selection = "selected",
+                    ["token"] = "ghs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(18)),
+                    ["expires_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    ["permissions"] = permissions,
+                    ["repository_selection"] = "selected",
                 },
                 Json,
-                statusCode: 201)
-            : NotFound());
+                statusCode: 201);
+        });
         app.MapGet("/api/v3/app", () => Ok(new
         {
             id = AppId,
