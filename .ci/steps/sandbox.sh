@@ -13,7 +13,7 @@ demo() { # demo <name> <expected>... ; runs `bash run.sh [sandbox <name>]` and c
   tail -n 40 "$out"
   if [ "$status" -ne 0 ]; then echo "sandbox $name: run.sh exited $status"; exit 1; fi
   for expected in "sandbox: outcome: Completed" "succeeded in" "$@"; do
-    grep -qF "$expected" "$out" || { echo "sandbox $name: output lacks '$expected'"; exit 1; }
+    grep -qF -- "$expected" "$out" || { echo "sandbox $name: output lacks '$expected'"; exit 1; }
   done
   echo "sandbox $name: ok"
 }
