@@ -27,6 +27,44 @@ internal static class IgnoreRules
         return true;
     }
 
+    /// <returns>True when an <c>issues.labeled</c> event added the fix label to an issue (the sender's access is checked later).</returns>
+    public static bool AsksForFix(IssueWebhook webhook, string fixLabel, ILogger logger)
+    {
+        if (webhook.Action != "labeled" || !string.Equals(webhook.Label, fixLabel, StringComparison.OrdinalIgnoreCase) || webhook.Issue.IsPullRequest)
+        {
+            return false;
+        }
+
+        if (webhook.SenderIsBot)
+        {
+            logger.LogInformation("Ignoring the {Label} label on {Repository}#{Number} from bot {Sender}",
+                fixLabel, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <returns>True when a <c>pull_request</c> event asks for a review (drafts are decided with the configuration).</returns>
+    public static bool ShouldReview(PullRequestWebhook pull, ILogger logger)
+    {
+        var webhook = pull.Issue;
+        if (webhook.Action is not ("opened" or "reopened" or "synchronize" or "ready_for_review") || pull.State != "open")
+        {
+            logger.LogDebug("Ignoring pull_request.{Action} on {Repository}#{Number}", webhook.Action, webhook.Repository, webhook.Issue.Number);
+            return false;
+        }
+
+        if (webhook.SenderIsBot)
+        {
+            logger.LogInformation("Ignoring pull_request.{Action} on {Repository}#{Number} from bot {Sender}",
+                webhook.Action, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
+            return false;
+        }
+
+        return true;
+    }
+
     /// <returns>The command an <c>issue_comment</c> event carries, or null when there is nothing to do.</returns>
     public static RunnerCommand? CommandIn(IssueWebhook webhook, ILogger logger)
     {

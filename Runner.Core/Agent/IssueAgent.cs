@@ -4,9 +4,11 @@ using Octokit;
 using Runner.Core.Agent.Ask;
 using Runner.Core.Agent.Commands;
 using Runner.Core.Agent.Comments;
+using Runner.Core.Agent.Fix;
 using Runner.Core.Agent.Locking;
 using Runner.Core.Agent.Loop;
 using Runner.Core.Agent.RepoConfig;
+using Runner.Core.Agent.Review;
 using Runner.Core.Agent.Triage;
 using Runner.Core.Agent.Webhooks;
 using Runner.Core.GitHub;
@@ -27,6 +29,8 @@ internal sealed class IssueAgent(
     RepositoryConfigLoader configLoader,
     TriageTask triage,
     AskTask ask,
+    ReviewTask review,
+    FixTask fix,
     ILlmClient llm,
     FailureReporter failureReporter,
     IOptions<AgentOptions> options,
@@ -35,16 +39,27 @@ internal sealed class IssueAgent(
 {
     public const string TriageTaskName = "triage";
     public const string HelpTaskName = "help";
+    public const string ReviewTaskName = "review";
+    public const string FixTaskName = "fix";
+
+    /// <summary>The label that asks for a fix when a writer adds it to an issue.</summary>
+    public const string FixLabel = "runner:fix";
 
     public async Task HandleIssuesAsync(Job job, CancellationToken cancellationToken)
     {
         var webhook = WebhookPayloadReader.Read(job);
+        if (IgnoreRules.AsksForFix(webhook, FixLabel, logger))
+        {
+            await FixAsync(job, webhook, webhook.SenderLogin, string.Empty, cancellationToken);
+            return;
+        }
+
         if (!IgnoreRules.ShouldTriage(webhook, logger))
         {
             return;
         }
 
-        await RunLockedAsync(job, webhook, TriageTaskName, async (client, meter, ct) =>
+        await RunLockedAsync(job, webhook, TriageTaskName, GitHubPermissions.IssueWriter, async (client, meter, ct) =>
         {
             var run = await PrepareAsync(job, webhook, client, meter, ct);
             if (!run.Config.Config.Triage)
@@ -69,6 +84,20 @@ internal sealed class IssueAgent(
         }
 
         var comment = webhook.Comment!;
+        if (command.Kind == RunnerCommandKind.Fix && !webhook.Issue.IsPullRequest)
+        {
+            logger.LogInformation("Command /runner fix from {User} on {Repository}#{Number}", comment.Author, webhook.Repository, webhook.Issue.Number);
+            await FixAsync(job, webhook, comment.Author, command.Argument, cancellationToken);
+            return;
+        }
+
+        if (command.Kind == RunnerCommandKind.Review && webhook.Issue.IsPullRequest)
+        {
+            logger.LogInformation("Command /runner review from {User} on {Repository}#{Number}", comment.Author, webhook.Repository, webhook.Issue.Number);
+            await ReviewAsync(job, webhook, comment.Author, cancellationToken);
+            return;
+        }
+
         var task = command.Kind switch
         {
             RunnerCommandKind.Triage => TriageTaskName,
@@ -78,7 +107,7 @@ internal sealed class IssueAgent(
         logger.LogInformation("Command /runner {Command} from {User} on {Repository}#{Number}",
             command.Name, comment.Author, webhook.Repository, webhook.Issue.Number);
 
-        await RunLockedAsync(job, webhook, task, async (client, meter, ct) =>
+        await RunLockedAsync(job, webhook, task, GitHubPermissions.IssueWriter, async (client, meter, ct) =>
         {
             if (!await CommandAuthorization.MayCommandAsync(client, webhook.Repository, comment.Author))
             {
@@ -102,13 +131,88 @@ internal sealed class IssueAgent(
         }, cancellationToken);
     }
 
+    /// <summary><c>pull_request</c> jobs: a review when a pull request is opened, reopened, pushed to or marked ready.</summary>
+    public async Task HandlePullRequestAsync(Job job, CancellationToken cancellationToken)
+    {
+        var pull = WebhookPayloadReader.ReadPullRequest(job);
+        if (!IgnoreRules.ShouldReview(pull, logger))
+        {
+            return;
+        }
+
+        await ReviewAsync(job, pull.Issue, requestedBy: null, cancellationToken, pull.Draft);
+    }
+
+    /// <param name="requestedBy">The writer who typed <c>/runner review</c>, or null for a pull request event.</param>
+    /// <param name="draft">For an event: whether the pull request is a draft (skipped unless the configuration says <c>review: {drafts: true}</c>).</param>
+    private Task ReviewAsync(Job job, IssueWebhook webhook, string? requestedBy, CancellationToken cancellationToken, bool draft = false) =>
+        RunLockedAsync(job, webhook, ReviewTaskName, GitHubPermissions.Reviewer, async (client, meter, ct) =>
+        {
+            if (requestedBy is not null && !await CommandAuthorization.MayCommandAsync(client, webhook.Repository, requestedBy))
+            {
+                await CommandAuthorization.RefuseOnceAsync(client, job.Delivery, webhook, requestedBy, Footer(meter), logger);
+                return;
+            }
+
+            var run = await PrepareAsync(job, webhook, client, meter, ct);
+            if (requestedBy is null && (!run.Config.Config.Review || (draft && !run.Config.Config.ReviewDrafts)))
+            {
+                logger.LogInformation("Review of {Repository}#{Number} skipped: {Reason} by {ConfigSource}", webhook.Repository,
+                    webhook.Issue.Number, draft ? "drafts not enabled" : "disabled", run.Config.Source ?? "the defaults");
+                return;
+            }
+
+            if (requestedBy is not null)
+            {
+                await ReactAsync(client, webhook);
+            }
+
+            if (await review.RunAsync(run, requested: requestedBy is not null, ct) is { } outcome)
+            {
+                await PostAsync(run, ReviewTaskName, outcome);
+            }
+        }, cancellationToken);
+
+    /// <param name="requestedBy">The writer who typed <c>/runner fix</c> or added the label.</param>
+    private Task FixAsync(Job job, IssueWebhook webhook, string requestedBy, string instructions, CancellationToken cancellationToken) =>
+        RunLockedAsync(job, webhook, FixTaskName, GitHubPermissions.Fixer, async (client, meter, ct) =>
+        {
+            if (!await CommandAuthorization.MayCommandAsync(client, webhook.Repository, requestedBy))
+            {
+                if (webhook.Comment is null)
+                {
+                    logger.LogInformation("Ignoring the {Label} label on {Repository}#{Number}: {User} has no write access",
+                        FixLabel, webhook.Repository, webhook.Issue.Number, requestedBy);
+                    return;
+                }
+
+                await CommandAuthorization.RefuseOnceAsync(client, job.Delivery, webhook, requestedBy, Footer(meter), logger);
+                return;
+            }
+
+            var run = await PrepareAsync(job, webhook, client, meter, ct);
+            if (!run.Config.Config.Fix)
+            {
+                logger.LogInformation("Fix of {Repository}#{Number} refused: disabled by {ConfigSource}", webhook.Repository, webhook.Issue.Number, run.Config.Source);
+                await PostAsync(run, FixTaskName, new TaskOutcome(
+                    $"### Runner fix\n\nFixes are turned off for this repository (`fix: false` in {MarkdownText.Code(run.Config.Source ?? ".github/runner.yml")}), so Runner opened nothing.",
+                    null, 0));
+                return;
+            }
+
+            await ReactAsync(client, webhook);
+            var outcome = await fix.RunAsync(run, run.DefaultBranch, instructions, requestedBy, ct);
+            await PostAsync(run, FixTaskName, outcome);
+        }, cancellationToken);
+
     private async Task RunLockedAsync(
-        Job job, IssueWebhook webhook, string task, Func<IGitHubClient, RunMeter, CancellationToken, Task> work, CancellationToken cancellationToken)
+        Job job, IssueWebhook webhook, string task, GitHubPermissions permissions, Func<IGitHubClient, RunMeter, CancellationToken, Task> work,
+        CancellationToken cancellationToken)
     {
         await using var lease = await runLock.AcquireAsync(webhook, job.Delivery);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
         var meter = new RunMeter(timeProvider.GetTimestamp());
-        var client = await IssueClients.CreateAsync(clientFactory, webhook, linked.Token);
+        var client = await IssueClients.CreateAsync(clientFactory, webhook, permissions, linked.Token);
         try
         {
             await work(client, meter, linked.Token);
@@ -148,7 +252,7 @@ internal sealed class IssueAgent(
             ?? (await client.Repository.Get(repository.Owner, repository.Name)).DefaultBranch;
         var sha = (await client.Repository.Branch.Get(repository.Owner, repository.Name, branch)).Commit.Sha;
         var config = await configLoader.LoadAsync(client, repository, sha, webhook.InstallationId, cancellationToken);
-        return new IssueRun(job, webhook, client, sha, config, AgentBudget.From(options.Value), meter);
+        return new IssueRun(job, webhook, client, sha, config, AgentBudget.From(options.Value), meter, branch);
     }
 
     private async Task PostAsync(IssueRun run, string task, TaskOutcome outcome)

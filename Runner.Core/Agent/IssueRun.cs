@@ -11,7 +11,8 @@ using Runner.Core.Queue;
 namespace Runner.Core.Agent;
 
 /// <summary>Everything one triage or ask run works from: the event, the client, the commit and the configuration.</summary>
-/// <param name="Sha">The default branch's head commit: the tools read it, links point at it.</param>
+/// <param name="Sha">The default branch's head commit: the tools read it, links point at it (a review reads the pull request's head).</param>
+/// <param name="DefaultBranch">The repository's default branch, whose head is <paramref name="Sha"/> unless a review changed it.</param>
 internal sealed record IssueRun(
     Job Job,
     IssueWebhook Event,
@@ -19,7 +20,8 @@ internal sealed record IssueRun(
     string Sha,
     LoadedRepositoryConfig Config,
     AgentBudget Budget,
-    RunMeter Meter)
+    RunMeter Meter,
+    string DefaultBranch)
 {
     public RepositoryRef Repository => Event.Repository;
 

@@ -39,7 +39,14 @@ internal sealed class GitHubAppClient : IGitHubAppClient, IDisposable
             root.GetProperty("id").GetInt64(),
             Text(root, "slug"),
             Text(root, "name"),
-            root.TryGetProperty("owner", out var owner) && owner.ValueKind == JsonValueKind.Object ? Text(owner, "login") : null);
+            root.TryGetProperty("owner", out var owner) && owner.ValueKind == JsonValueKind.Object ? Text(owner, "login") : null,
+            root.TryGetProperty("permissions", out var permissions) && permissions.ValueKind == JsonValueKind.Object
+                ? permissions.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String)
+                    .ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
+                : null,
+            root.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array
+                ? [.. events.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
+                : null);
     }
 
     public async Task<IReadOnlyList<GitHubInstallationInfo>> ListInstallationsAsync(CancellationToken cancellationToken)

@@ -21,6 +21,17 @@ public sealed class GitHubPermissions : IEquatable<GitHubPermissions>
     public static GitHubPermissions IssueWriter { get; } =
         Of(("metadata", "read"), ("contents", "read"), ("issues", "write"));
 
+    /// <summary>Pull request reviews: read the code, post a review (pull requests), keep the sticky summary and reactions (issues).</summary>
+    public static GitHubPermissions Reviewer { get; } =
+        Of(("metadata", "read"), ("contents", "read"), ("pull_requests", "write"), ("issues", "write"));
+
+    /// <summary>
+    /// Issue → draft pull request: commit to a <c>runner/</c> branch (contents), open or update the draft (pull requests),
+    /// comment on the issue (issues). Metadata read is granted to every token anyway.
+    /// </summary>
+    public static GitHubPermissions Fixer { get; } =
+        Of(("metadata", "read"), ("contents", "write"), ("pull_requests", "write"), ("issues", "write"));
+
     public IReadOnlyDictionary<string, string> Scopes => scopes;
 
     /// <summary>A stable text form, usable as (part of) a cache key.</summary>

@@ -20,7 +20,10 @@ public interface IGitHubAppClient
     Task<long> GetRepositoryInstallationIdAsync(RepositoryRef repository, CancellationToken cancellationToken);
 }
 
-public sealed record GitHubAppInfo(long Id, string Slug, string Name, string? Owner);
+/// <param name="Permissions">The App's repository and organization permissions (<c>issues: write</c>, …), from <c>GET /app</c>.</param>
+/// <param name="Events">The webhook events the App is subscribed to.</param>
+public sealed record GitHubAppInfo(long Id, string Slug, string Name, string? Owner,
+    IReadOnlyDictionary<string, string>? Permissions = null, IReadOnlyList<string>? Events = null);
 
 /// <param name="RepositorySelection"><c>all</c> or <c>selected</c>.</param>
 public sealed record GitHubInstallationInfo(long Id, string Account, string AccountType, string RepositorySelection, bool Suspended);

@@ -37,7 +37,7 @@ public sealed class AgentServiceCollectionTests
         Assert.That((options.MaxSteps, options.LockTtl, options.CacheDirectory), Is.EqualTo((4, TimeSpan.FromSeconds(45), cache)));
 
         var handlers = services.GetServices<IJobHandler>().ToList();
-        Assert.That(handlers.SelectMany(h => h.Events), Is.EquivalentTo(new[] { "issues", "issue_comment" }));
+        Assert.That(handlers.SelectMany(h => h.Events), Is.EquivalentTo(new[] { "issues", "issue_comment", "pull_request" }));
         var payload = await File.ReadAllTextAsync(AgentHarness.FixturePath("issues.opened.json"));
         var job = new Job("1700000000000-0", "issues", "72d3162e-cc78-11e3-81ab-4c9367dc0958", payload, 1, DateTimeOffset.UtcNow);
         await handlers.Single(h => h.Events.Contains(job.Event)).HandleAsync(job, CancellationToken.None);

@@ -117,7 +117,21 @@ public sealed class RepositoryConfigTests
         Assert.That(config.Labels.ToString(), Is.EqualTo(labels));
     }
 
-    [TestCase("trige: false\n", "line 1: unknown key 'trige' (expected triage, labels, instructions, ignore)")]
+    [TestCase("", true, false, true)]
+    [TestCase("review: false\nfix: no\n", false, false, false)]
+    [TestCase("review:\n  drafts: true\n", true, true, true)]
+    [TestCase("review: {enabled: false, drafts: yes}\n", false, true, true)]
+    public void Review_and_fix_keys_are_read(string yaml, bool review, bool drafts, bool fix)
+    {
+        var (config, problem) = RepositoryConfigParser.Parse(yaml);
+
+        Assert.That(problem, Is.Null);
+        Assert.That((config.Review, config.ReviewDrafts, config.Fix), Is.EqualTo((review, drafts, fix)));
+    }
+
+    [TestCase("trige: false\n", "line 1: unknown key 'trige' (expected triage, labels, instructions, ignore, review, fix)")]
+    [TestCase("review:\n  draft: true\n", "line 2: unknown key 'review.draft' (expected enabled, drafts)")]
+    [TestCase("fix: sometimes\n", "line 1: 'fix' must be true or false, not 'sometimes'")]
     [TestCase("labels: sometimes\n", "line 1: 'labels' must be apply or suggest, not 'sometimes'")]
     [TestCase("triage: true\ntriage2: maybe\n", "line 2: unknown key 'triage2'")]
     [TestCase("ignore:\n  a: b\n", "line 2: 'ignore' must be a list of paths")]

@@ -29,6 +29,22 @@ public sealed class GitHubCheckCommandTests
     }
 
     [Test]
+    public async Task Check_reports_per_feature_what_the_app_permissions_and_events_allow_and_what_to_add()
+    {
+        await using var context = await GitHubTestContext.StartAsync();
+
+        var (exit, output, error) = await RunAsync(context, null, "github", "check");
+
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("  triage  ok (new and reopened issues)"));
+        Assert.That(output, Does.Contain("  ask     ok (/runner ask in issue comments)"));
+        Assert.That(output, Does.Contain(
+            "  review  MISSING: add permission \"Pull requests\": Read and write (has read); add event \"Pull request\""));
+        Assert.That(output, Does.Contain(
+            "  fix     MISSING: add permission \"Contents\": Read and write (has read); add permission \"Pull requests\": Read and write (has read) (/runner fix and the runner:fix label)"));
+    }
+
+    [Test]
     public async Task Check_with_a_repository_exchanges_a_metadata_only_token_for_it()
     {
         await using var context = await GitHubTestContext.StartAsync();

@@ -267,6 +267,8 @@ internal sealed partial class GitHubStandIn : IAsyncDisposable
         ["slug"] = "runner-test",
         ["name"] = "Runner Test",
         ["owner"] = new JsonObject { ["login"] = "octo-org" },
+        ["permissions"] = new JsonObject { ["metadata"] = "read", ["contents"] = "read", ["issues"] = "write", ["pull_requests"] = "read" },
+        ["events"] = new JsonArray("issues", "issue_comment"),
     }.ToJsonString();
 
     private string InstallationsJson(HttpRequest request)

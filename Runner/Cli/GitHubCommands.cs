@@ -69,6 +69,11 @@ internal static class GitHubCommands
         {
             var info = await app.GetAppAsync(cancellationToken);
             await output.WriteLineAsync(Invariant($"GitHub App '{info.Slug}' (id {info.Id}, \"{info.Name}\", owner {info.Owner ?? "?"}) at {app.ApiBase}"));
+            await output.WriteLineAsync("Features (App permissions and webhook events):");
+            foreach (var line in GitHubFeatures.Describe(info.Permissions ?? new Dictionary<string, string>(), info.Events ?? []))
+            {
+                await output.WriteLineAsync(line);
+            }
 
             var installations = await app.ListInstallationsAsync(cancellationToken);
             await output.WriteLineAsync(installations.Count == 0

@@ -14,11 +14,17 @@ internal static class SandboxCommands
             Description = "Give up waiting for the answer after this long (e.g. 60s, 2m).",
             DefaultValueFactory = _ => "90s",
         };
+        var demo = new Argument<SandboxDemo>("demo")
+        {
+            Description = "What to watch: triage (a new issue), review (a pull request gets an inline review), fix (/runner fix opens a draft pull request).",
+            DefaultValueFactory = _ => SandboxDemo.Triage,
+        };
         var command = new Command("sandbox",
             "Watch Runner answer a demo issue end to end on this machine, with no accounts: a local redis-server (unless "
             + "REDIS_URL is set), a GitHub stand-in on loopback, a model stand-in (or the real model when OLLAMA_API_KEY is set), "
             + "and the real worker.")
         {
+            demo,
             timeout,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -30,7 +36,7 @@ internal static class SandboxCommands
             }
 
             var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-            return await SandboxRun.RunAsync(environment, wait, Console.Out, cancellationToken);
+            return await SandboxRun.RunAsync(environment, wait, Console.Out, cancellationToken, parseResult.GetValue(demo));
         });
         command.Subcommands.Add(CreateServe());
         return [command];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Runner.Core.Agent;
+using Runner.Core.Agent.Fix;
 using Runner.Core.GitHub;
 using Runner.Core.Llm;
 using Runner.Core.Queue;
@@ -21,6 +22,7 @@ internal static class SettingCatalog
     private static readonly LlmOptions LlmDefaults = new();
     private static readonly AgentOptions AgentDefaults = new();
     private static readonly GitHubOptions GitHubDefaults = new();
+    private static readonly FixOptions FixDefaults = new();
 
     public static IReadOnlyList<Setting> Redis { get; } =
     [
@@ -112,6 +114,8 @@ internal static class SettingCatalog
         new(AgentOptions.CacheDirectoryVariable, AgentDefaults.CacheDirectory) { DocumentedDefault = "<temp>/runner-cache", Meaning = "repository snapshot cache" },
         new(AgentOptions.ArchiveMaxMegabytesVariable, Number(AgentDefaults.ArchiveMaxMegabytes)) { Meaning = "cap on one repository tarball (MB)" },
         new(AgentOptions.CacheMaxMegabytesVariable, Number(AgentDefaults.CacheMaxMegabytes)) { Meaning = "cap on the whole cache (MB)" },
+        new(FixOptions.MaxFilesVariable, Number(FixDefaults.MaxFiles)) { Meaning = "files one `/runner fix` may change" },
+        new(FixOptions.MaxKilobytesVariable, Number(FixDefaults.MaxKilobytes)) { Meaning = "KiB one `/runner fix` may write in all" },
     ];
 
     public static IReadOnlyList<Setting> Operations { get; } =

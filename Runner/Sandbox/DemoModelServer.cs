@@ -27,24 +27,25 @@ internal static class DemoModelServer
             ?? throw new BadHttpRequestException("empty body");
         var messages = request["messages"]?.AsArray() ?? [];
         var offersTools = request["tools"] is JsonArray { Count: > 0 };
-        var hasToolResults = messages.Any(m => (string?)m?["role"] == "tool");
+        var toolResults = messages.Count(m => (string?)m?["role"] == "tool");
         var system = (string?)messages.FirstOrDefault(m => (string?)m?["role"] == "system")?["content"] ?? string.Empty;
+        var reviewing = system.Contains("reviews pull requests", StringComparison.Ordinal);
+        var fixing = system.Contains("draft pull request", StringComparison.Ordinal) && !reviewing;
 
         var message = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty };
-        if (offersTools && !hasToolResults)
+        if (offersTools && toolResults == 0)
         {
-            message["tool_calls"] = new JsonArray(new JsonObject
-            {
-                ["function"] = new JsonObject
-                {
-                    ["name"] = "read_file",
-                    ["arguments"] = new JsonObject { ["path"] = "README.md" },
-                },
-            });
+            message["tool_calls"] = ToolCall("read_file", new JsonObject { ["path"] = reviewing ? "src/main.py" : fixing ? "src/settings.py" : "README.md" });
+        }
+        else if (offersTools && fixing && toolResults == 1)
+        {
+            message["tool_calls"] = ToolCall("write_file", new JsonObject { ["path"] = "src/settings.py", ["content"] = FixedSettings });
         }
         else
         {
-            message["content"] = system.Contains("triage", StringComparison.OrdinalIgnoreCase) ? TriageAnswer : AskAnswer;
+            message["content"] = reviewing ? ReviewAnswer
+                : fixing ? FixAnswer
+                : system.Contains("triage", StringComparison.OrdinalIgnoreCase) ? TriageAnswer : AskAnswer;
         }
 
         context.Response.ContentType = "application/x-ndjson";
@@ -80,6 +81,55 @@ internal static class DemoModelServer
         };
         await context.Response.WriteAsync(done.ToJsonString() + "\n", context.RequestAborted);
     }
+
+    private static JsonArray ToolCall(string name, JsonObject arguments) =>
+        new(new JsonObject { ["function"] = new JsonObject { ["name"] = name, ["arguments"] = arguments } });
+
+    private static readonly string ReviewAnswer = JsonSerializer.Serialize(new
+    {
+        summary = "Reads the greeting from the GREETING environment variable, falling back to the settings. "
+            + "The fallback never happens: indexing os.environ raises KeyError when the variable is unset.",
+        findings = new object[]
+        {
+            new
+            {
+                path = "src/main.py",
+                line = 4,
+                severity = "bug",
+                body = "`os.environ[\"GREETING\"]` raises `KeyError` when GREETING is not set, so the `or load()` fallback on the next line is never reached. Use `os.environ.get`.",
+                suggestion = "greeting = os.environ.get(\"GREETING\")",
+            },
+            new
+            {
+                path = "src/settings.py",
+                line = 6,
+                severity = "risk",
+                body = "load() still crashes when config/settings.json is missing (see issue #7); this change does not help that case.",
+            },
+        },
+    });
+
+    private const string FixedSettings = """
+        import json
+        import os
+
+        DEFAULTS = {"port": 8080, "greeting": "hello"}
+
+        def load(path="config/settings.json"):
+            if not os.path.exists(path):
+                return dict(DEFAULTS)
+            with open(path) as f:
+                return {**DEFAULTS, **json.load(f)}
+
+        """;
+
+    private static readonly string FixAnswer = JsonSerializer.Serialize(new
+    {
+        title = "Fall back to the default settings when config/settings.json is missing",
+        body = "`load()` opened the settings file without checking that it exists, so a fresh checkout crashed with "
+            + "FileNotFoundError. It now returns a copy of `DEFAULTS` when the file is missing, as the README promises.\n\n"
+            + "How to verify: delete config/settings.json and run `python src/main.py`; it prints `hello`.",
+    });
 
     private static readonly string TriageAnswer = JsonSerializer.Serialize(new
     {

@@ -53,6 +53,23 @@ internal sealed class FakeRepository(string owner, string name)
 
     public string TopFolder => $"{owner}-{name}-{Sha[..7]}";
 
+    /// <summary>Pulls, reviews and the Git Data API of this repository; the stand-in routes to it first.</summary>
+    public PullRequestStandIn PullRequests { get; } = new(owner, name);
+
+    /// <summary>
+    /// Commits <see cref="Files"/> to the default branch in the Git Data store and makes that commit the branch head
+    /// (<see cref="Sha"/>), so branches, tarballs, trees and refs agree. Call after the files are in place.
+    /// </summary>
+    public FakeRepository WithGitData()
+    {
+        lock (Gate)
+        {
+            Sha = PullRequests.SeedBranch(DefaultBranch, Files, "Initial commit");
+        }
+
+        return this;
+    }
+
     public FakeRepository WithFile(string path, string content)
     {
         Files[path] = content;
@@ -91,4 +108,10 @@ internal sealed class FakeRepository(string owner, string name)
 
     public byte[] BuildTarball() => TarballBuilder.Build(
         TopFolder, Sha, Files.Select(f => TarballEntry.Text(f.Key, f.Value)).Concat(ExtraTarballEntries));
+
+    /// <summary>The tarball of another commit of the Git Data store (a pull request's head), or null when there is none.</summary>
+    public byte[]? BuildTarball(string commitSha) =>
+        PullRequests.FilesAtOrNull(commitSha) is { } files
+            ? TarballBuilder.Build($"{owner}-{name}-{commitSha[..7]}", commitSha, files.Select(f => TarballEntry.Text(f.Key, f.Value)))
+            : null;
 }

@@ -14,7 +14,8 @@ namespace Runner.Sandbox;
 /// <summary>
 /// GitHub's REST API on loopback, for what the agent calls: repository, branch, contents, tarball (via a
 /// codeload-style redirect), labels, issues, issue search, comments (create, list, edit), reactions and
-/// collaborator permission. Served under <c>/api/v3</c>, where Octokit sends requests for any host but github.com.
+/// collaborator permission, and through each repository's <see cref="PullRequestStandIn"/> pulls, files, compare,
+/// reviews and the Git Data API. Served under <c>/api/v3</c>, where Octokit sends requests for any host but github.com.
 /// </summary>
 internal sealed class GitHubStandIn : IAsyncDisposable
 {
@@ -78,6 +79,11 @@ internal sealed class GitHubStandIn : IAsyncDisposable
                 return;
             }
 
+            if (await ServePullRequestsAsync(context))
+            {
+                return;
+            }
+
             await next(context);
         });
 
@@ -91,13 +97,14 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             Results.Redirect($"{request.Scheme}://{request.Host}/codeload/{owner}/{repo}/legacy.tar.gz/{reference}")));
         app.MapGet("/codeload/{owner}/{repo}/legacy.tar.gz/{reference}", (string owner, string repo, string reference) => WithRepo(owner, repo, r =>
         {
-            if (reference != r.Sha)
+            var tarball = reference == r.Sha ? r.BuildTarball() : r.BuildTarball(reference);
+            if (tarball is null)
             {
                 return NotFound();
             }
 
             r.TarballDownloads++;
-            return Results.Bytes(r.BuildTarball(), "application/x-gzip");
+            return Results.Bytes(tarball, "application/x-gzip");
         }));
         app.MapGet(Repo + "/labels", (string owner, string repo) => WithRepo(owner, repo, r =>
             Ok(r.Labels.Select((l, i) => LabelJson(i + 1, l.Name, l.Description)).ToList())));
@@ -200,18 +207,27 @@ internal sealed class GitHubStandIn : IAsyncDisposable
     /// </summary>
     private void MapApp(WebApplication app)
     {
-        app.MapPost("/api/v3/app/installations/{id}/access_tokens", (long id) => id == InstallationId
-            ? Results.Json(
-                new
+        app.MapPost("/api/v3/app/installations/{id}/access_tokens", async (long id, HttpRequest request) =>
+        {
+            if (id != InstallationId)
+            {
+                return NotFound();
+            }
+
+            // GitHub grants what the request asks for (within the App's permissions): echo the down-scoped set.
+            var asked = (await JsonNode.ParseAsync(request.Body))?["permissions"] as JsonObject;
+            var permissions = asked?.DeepClone() ?? new JsonObject { ["issues"] = "write", ["contents"] = "read", ["metadata"] = "read" };
+            return Results.Json(
+                new JsonObject
                 {
-                    token = "ghs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(18)),
-                    expires_at = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                    permissions = new { issues = "write", contents = "read", metadata = "read" },
-                    repository_selection = "selected",
+                    ["token"] = "ghs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(18)),
+                    ["expires_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    ["permissions"] = permissions,
+                    ["repository_selection"] = "selected",
                 },
                 Json,
-                statusCode: 201)
-            : NotFound());
+                statusCode: 201);
+        });
         app.MapGet("/api/v3/app", () => Ok(new
         {
             id = AppId,
@@ -226,6 +242,37 @@ internal sealed class GitHubStandIn : IAsyncDisposable
         }));
         app.MapGet("/api/v3/repos/{owner}/{repo}/installation", (string owner, string repo) =>
             WithRepo(owner, repo, _ => Ok(new { id = InstallationId, app_id = AppId, account = UserJson(owner, "Organization") })));
+    }
+
+    /// <summary>Pulls, compare, reviews and Git Data requests go to the repository's <see cref="PullRequestStandIn"/>.</summary>
+    private async Task<bool> ServePullRequestsAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        if (!path.StartsWith("/api/v3/repos/", StringComparison.Ordinal) || path.Split('/') is not { Length: > 6 } segments
+            || Find(segments[4], segments[5]) is not { } r)
+        {
+            return false;
+        }
+
+        context.Request.EnableBuffering();
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8, leaveOpen: true);
+        var body = await reader.ReadToEndAsync();
+        context.Request.Body.Position = 0;
+        var root = new Uri($"{context.Request.Scheme}://{context.Request.Host}/");
+        if (r.PullRequests.Handle(context.Request.Method, path, context.Request.QueryString.Value ?? string.Empty, body, root) is not { } answer)
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = answer.Status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        foreach (var (name, value) in answer.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        await context.Response.WriteAsync(answer.Body);
+        return true;
     }
 
     private FakeRepository? Find(string owner, string repo) => repositories.GetValueOrDefault($"{owner}/{repo}");

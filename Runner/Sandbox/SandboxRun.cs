@@ -19,13 +19,15 @@ namespace Runner.Sandbox;
 /// </summary>
 internal static class SandboxRun
 {
-    public static async Task<int> RunAsync(IConfiguration environment, TimeSpan timeout, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IConfiguration environment, TimeSpan timeout, TextWriter output, CancellationToken cancellationToken,
+        SandboxDemo demo = SandboxDemo.Triage)
     {
         var externalRedis = environment[RedisUrl.Variable];
         await using var localRedis = string.IsNullOrWhiteSpace(externalRedis) ? await LocalRedisServer.StartAsync(cancellationToken) : null;
         var stream = localRedis is null ? $"runner:sandbox:{Guid.NewGuid():N}" : QueueOptions.DefaultStream;
         await using var gitHub = await GitHubStandIn.StartAsync();
         var repository = DemoRepository.Seed(gitHub);
+        SandboxDemos.Seed(repository, demo);
         var realModel = !string.IsNullOrWhiteSpace(environment["OLLAMA_API_KEY"]);
         await using var model = realModel ? null : await LoopbackHttpServer.StartAsync(DemoModelServer.Map);
         var cacheDirectory = Directory.CreateTempSubdirectory("runner-sandbox-");
@@ -54,15 +56,16 @@ internal static class SandboxRun
             var redis = host.Services.GetRequiredService<IConnectionMultiplexer>();
             var keys = new QueueKeys(stream, QueueOptions.DefaultGroup);
             var delivery = Guid.NewGuid().ToString();
-            var entryId = await new JobProducer(redis, stream, TimeProvider.System)
-                .EnqueueAsync("issues", delivery, DemoRepository.IssueOpenedPayload());
+            var (eventName, payload) = SandboxDemos.Delivery(repository, demo);
+            var target = SandboxDemos.Target(demo);
+            var entryId = await new JobProducer(redis, stream, TimeProvider.System).EnqueueAsync(eventName, delivery, payload);
             if (localRedis is null)
             {
                 // A backstop for a sandbox killed before its clean-up below: the stream expires by itself.
                 await redis.GetDatabase().KeyExpireAsync(keys.StreamKey, TimeSpan.FromHours(1));
             }
 
-            await output.WriteLineAsync($"sandbox: enqueued issues.opened for {repository.FullName}#{DemoRepository.NewIssueNumber} as {entryId} (delivery {delivery})");
+            await output.WriteLineAsync($"sandbox: enqueued {eventName}.{System.Text.Json.Nodes.JsonNode.Parse(payload)!["action"]} for {repository.FullName}#{target} as {entryId} (delivery {delivery})");
 
             var outcome = await WaitForOutcomeAsync(redis.GetDatabase(), keys, delivery, timeout, cancellationToken);
             await host.StopAsync(CancellationToken.None);
@@ -73,10 +76,11 @@ internal static class SandboxRun
             }
 
             await output.WriteLineAsync();
-            var comments = repository.CommentsOn(DemoRepository.NewIssueNumber);
+            await SandboxDemos.PrintAsync(repository, demo, output);
+            var comments = repository.CommentsOn(target);
             foreach (var comment in comments)
             {
-                await output.WriteLineAsync($"----- comment by {comment.Login} on {repository.FullName}#{DemoRepository.NewIssueNumber} -----");
+                await output.WriteLineAsync($"----- comment by {comment.Login} on {repository.FullName}#{target} -----");
                 await output.WriteLineAsync(comment.Body);
                 await output.WriteLineAsync("-----");
             }
@@ -85,7 +89,7 @@ internal static class SandboxRun
             await output.WriteLineAsync($"sandbox: labels on the issue: {(labels.Count == 0 ? "none applied (suggested only)" : string.Join(", ", labels))}");
             await output.WriteLineAsync($"sandbox: reactions: {string.Join(", ", repository.Reactions.Select(r => $"{r.Content} on {r.Target}"))}");
             await output.WriteLineAsync($"sandbox: outcome: {outcome}");
-            return outcome == SandboxOutcome.Completed && comments.Count > 0 ? 0 : 1;
+            return outcome == SandboxOutcome.Completed && comments.Count > 0 && SandboxDemos.Succeeded(repository, demo) ? 0 : 1;
         }
         finally
         {

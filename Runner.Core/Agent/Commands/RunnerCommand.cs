@@ -5,6 +5,8 @@ internal enum RunnerCommandKind
     Help,
     Ask,
     Triage,
+    Review,
+    Fix,
     Unknown,
 }
 

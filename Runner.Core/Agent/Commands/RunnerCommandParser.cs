@@ -47,6 +47,8 @@ internal static class RunnerCommandParser
                 "" or "help" => RunnerCommandKind.Help,
                 "ask" => RunnerCommandKind.Ask,
                 "triage" => RunnerCommandKind.Triage,
+                "review" => RunnerCommandKind.Review,
+                "fix" => RunnerCommandKind.Fix,
                 _ => RunnerCommandKind.Unknown,
             };
             return new RunnerCommand(kind, name, argument);

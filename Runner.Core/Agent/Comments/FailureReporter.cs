@@ -14,9 +14,13 @@ internal sealed class FailureReporter(ILlmClient llm, TimeProvider timeProvider,
     public async Task ReportAsync(
         IGitHubClient client, Job job, IssueWebhook webhook, string task, Exception cause, bool permanent, RunMeter meter)
     {
-        var (title, rerun) = task == IssueAgent.TriageTaskName
-            ? ("Triage", "a maintainer can comment `/runner triage` to run it again")
-            : ("Answer", "ask again with `/runner ask`");
+        var (title, rerun) = task switch
+        {
+            IssueAgent.TriageTaskName => ("Triage", "a maintainer can comment `/runner triage` to run it again"),
+            IssueAgent.ReviewTaskName => ("Runner review", "a maintainer can comment `/runner review` to run it again"),
+            IssueAgent.FixTaskName => ("Runner fix", "a maintainer can comment `/runner fix` to run it again"),
+            _ => ("Answer", "ask again with `/runner ask`"),
+        };
         var body = Notices.Failure(title, rerun, cause, permanent, job.Attempt, job.MaxAttempts)
             + CommentFooter.Render(meter.Model ?? llm.Model, meter.Tokens, timeProvider.GetElapsedTime(meter.Started));
         try

@@ -22,6 +22,8 @@ internal static class Notices
             | --- | --- |
             | `/runner ask <question>` | Answers a question about the code, reading the repository's default branch. |
             | `/runner triage` | Triages this issue again: summary, labels, possible duplicates, missing information. |
+            | `/runner review` | On a pull request: reviews its current head again, with inline comments. |
+            | `/runner fix [instructions]` | On an issue: proposes a change as a draft pull request from `runner/issue-<n>`. |
             | `/runner help` | Shows this list. |
 
             Commands run for collaborators with write access or above. Maintainers configure Runner in `.github/runner.yml`.

@@ -13,7 +13,12 @@ internal enum LabelMode
 /// <param name="Triage">Whether new and reopened issues are triaged without being asked.</param>
 /// <param name="Instructions">Maintainers' extra instructions, appended to the system prompt.</param>
 /// <param name="Ignore">Paths the agent's tools never list, read or search (glob patterns).</param>
-internal sealed record RepositoryConfig(bool Triage, LabelMode Labels, string Instructions, IReadOnlyList<string> Ignore)
+/// <param name="Review">Whether pull requests are reviewed when opened or pushed to (<c>review: false</c> turns it off; a writer's <c>/runner review</c> still works).</param>
+/// <param name="ReviewDrafts">Whether draft pull requests are reviewed too (<c>review: {drafts: true}</c>).</param>
+/// <param name="Fix">Whether <c>/runner fix</c> and the <c>runner:fix</c> label may open a draft pull request.</param>
+internal sealed record RepositoryConfig(
+    bool Triage, LabelMode Labels, string Instructions, IReadOnlyList<string> Ignore,
+    bool Review = true, bool ReviewDrafts = false, bool Fix = true)
 {
     public static RepositoryConfig Default { get; } = new(true, LabelMode.Suggest, string.Empty, []);
 }

@@ -12,7 +12,7 @@ internal static class RepositoryConfigParser
     public const int MaxInstructionChars = 4_000;
     public const int MaxIgnorePatterns = 100;
 
-    private static readonly string[] Keys = ["triage", "labels", "instructions", "ignore"];
+    private static readonly string[] Keys = ["triage", "labels", "instructions", "ignore", "review", "fix"];
 
     /// <returns>The configuration, or defaults and the problem that made the file unusable.</returns>
     public static (RepositoryConfig Config, string? Problem) Parse(string text)
@@ -48,7 +48,7 @@ internal static class RepositoryConfigParser
 
         if (root is not YamlMappingNode mapping)
         {
-            throw new ConfigProblemException(root, "the file must be a mapping of keys (triage, labels, instructions, ignore)");
+            throw new ConfigProblemException(root, "the file must be a mapping of keys (triage, labels, instructions, ignore, review, fix)");
         }
 
         var config = RepositoryConfig.Default;
@@ -61,6 +61,8 @@ internal static class RepositoryConfigParser
                 "labels" => config with { Labels = ReadLabelMode(value) },
                 "instructions" => config with { Instructions = ReadScalar(value, key).Trim() },
                 "ignore" => config with { Ignore = ReadList(value, key) },
+                "review" => ReadReview(config, value),
+                "fix" => config with { Fix = ReadBool(value, key) },
                 _ => throw new ConfigProblemException(keyNode, $"unknown key '{key}' (expected {string.Join(", ", Keys)})"),
             };
         }
@@ -80,6 +82,28 @@ internal static class RepositoryConfigParser
             "false" or "no" or "off" => false,
             var other => throw new ConfigProblemException(node, $"'{key}' must be true or false, not '{other}'"),
         };
+
+    /// <summary><c>review: false</c>, <c>review: true</c>, or <c>review: {enabled: bool, drafts: bool}</c>.</summary>
+    private static RepositoryConfig ReadReview(RepositoryConfig config, YamlNode node)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            return config with { Review = ReadBool(node, "review") };
+        }
+
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
+            config = key switch
+            {
+                "enabled" => config with { Review = ReadBool(value, "review.enabled") },
+                "drafts" => config with { ReviewDrafts = ReadBool(value, "review.drafts") },
+                _ => throw new ConfigProblemException(keyNode, $"unknown key 'review.{key}' (expected enabled, drafts)"),
+            };
+        }
+
+        return config;
+    }
 
     private static LabelMode ReadLabelMode(YamlNode node) =>
         ReadScalar(node, "labels").ToLowerInvariant() switch

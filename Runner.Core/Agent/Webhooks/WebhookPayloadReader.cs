@@ -60,7 +60,59 @@ internal static class WebhookPayloadReader
             info,
             payload.Sender?.Login ?? "ghost",
             IsBot(payload.Sender),
-            comment);
+            comment,
+            payload.Label?.Name);
+    }
+
+    /// <summary>A <c>pull_request</c> delivery: the pull request as its issue (same number, lock and sticky comments), plus what the reviewer needs.</summary>
+    public static PullRequestWebhook ReadPullRequest(Job job)
+    {
+        PullRequestEventPayload? payload;
+        try
+        {
+            payload = JsonSerializer.Deserialize<PullRequestEventPayload>(job.Payload);
+        }
+        catch (JsonException)
+        {
+            throw new PermanentJobException($"The {job.Event} payload is not valid JSON");
+        }
+
+        var number = payload?.Number > 0 ? payload.Number : payload?.PullRequest?.Number ?? 0;
+        if (payload?.Repository?.FullName is not { } fullName || payload.PullRequest is not { } pull || number <= 0)
+        {
+            throw new PermanentJobException($"The {job.Event} payload has no repository.full_name or pull_request.number");
+        }
+
+        RepositoryRef repository;
+        try
+        {
+            repository = RepositoryRef.Parse(fullName);
+        }
+        catch (FormatException)
+        {
+            throw new PermanentJobException($"The {job.Event} payload's repository.full_name is not owner/name");
+        }
+
+        var htmlUrl = payload.Repository.HtmlUrl ?? $"https://github.com/{repository.FullName}";
+        var issue = new IssueInfo(
+            number,
+            pull.Title ?? string.Empty,
+            pull.Body ?? string.Empty,
+            pull.HtmlUrl ?? $"{htmlUrl}/pull/{number}",
+            pull.User?.Login ?? "ghost",
+            [],
+            IsPullRequest: true);
+        var webhook = new IssueWebhook(
+            payload.Action ?? string.Empty,
+            repository,
+            htmlUrl.TrimEnd('/'),
+            payload.Repository.DefaultBranch,
+            payload.Installation?.Id is > 0 ? payload.Installation.Id : null,
+            issue,
+            payload.Sender?.Login ?? "ghost",
+            IsBot(payload.Sender),
+            null);
+        return new PullRequestWebhook(webhook, pull.Draft, pull.State ?? "open", payload.Before, pull.Head?.Sha ?? payload.After);
     }
 
     private static bool IsBot(UserPayload? user) =>

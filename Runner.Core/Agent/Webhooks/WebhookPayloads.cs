@@ -9,7 +9,8 @@ internal sealed record IssueEventPayload(
     [property: JsonPropertyName("comment")] CommentPayload? Comment,
     [property: JsonPropertyName("repository")] RepositoryPayload? Repository,
     [property: JsonPropertyName("sender")] UserPayload? Sender,
-    [property: JsonPropertyName("installation")] InstallationPayload? Installation);
+    [property: JsonPropertyName("installation")] InstallationPayload? Installation,
+    [property: JsonPropertyName("label")] LabelPayload? Label = null);
 
 internal sealed record IssuePayload(
     [property: JsonPropertyName("number")] int Number,
@@ -42,3 +43,28 @@ internal sealed record LabelPayload([property: JsonPropertyName("name")] string?
 internal sealed record InstallationPayload([property: JsonPropertyName("id")] long Id);
 
 internal sealed record PullRequestLinkPayload([property: JsonPropertyName("url")] string? Url);
+
+/// <summary>The parts of GitHub's <c>pull_request</c> webhook payload the reviewer reads.</summary>
+internal sealed record PullRequestEventPayload(
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("number")] int Number,
+    [property: JsonPropertyName("before")] string? Before,
+    [property: JsonPropertyName("after")] string? After,
+    [property: JsonPropertyName("pull_request")] PullRequestPayload? PullRequest,
+    [property: JsonPropertyName("repository")] RepositoryPayload? Repository,
+    [property: JsonPropertyName("sender")] UserPayload? Sender,
+    [property: JsonPropertyName("installation")] InstallationPayload? Installation);
+
+internal sealed record PullRequestPayload(
+    [property: JsonPropertyName("number")] int Number,
+    [property: JsonPropertyName("title")] string? Title,
+    [property: JsonPropertyName("body")] string? Body,
+    [property: JsonPropertyName("html_url")] string? HtmlUrl,
+    [property: JsonPropertyName("draft")] bool Draft,
+    [property: JsonPropertyName("state")] string? State,
+    [property: JsonPropertyName("user")] UserPayload? User,
+    [property: JsonPropertyName("head")] PullRequestBranchPayload? Head);
+
+internal sealed record PullRequestBranchPayload(
+    [property: JsonPropertyName("sha")] string? Sha,
+    [property: JsonPropertyName("ref")] string? Ref);
