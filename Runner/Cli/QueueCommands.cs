@@ -30,7 +30,7 @@ internal static class QueueCommands
 
     private static Command Enqueue(Func<HostApplicationBuilder> createBuilder)
     {
-        var eventArgument = new Argument<string>("event") { Description = "GitHub event name (X-GitHub-Event), e.g. issues or issue_comment" };
+        var eventArgument = new Argument<string>("event") { Description = "GitHub event name (X-GitHub-Event), e.g. issues, issue_comment or pull_request" };
         var payloadArgument = new Argument<string>("payload.json") { Description = "File with the webhook JSON (- reads standard input)" };
         var deliveryOption = new Option<string?>("--delivery") { Description = "X-GitHub-Delivery id (the idempotency key); a new GUID by default" };
         var command = new Command("enqueue", "Add a job to the stream exactly as a producer would")
