@@ -1,4 +1,4 @@
-using Runner.Core.Agent.Review;
+using Runner.Core.Agent.Prompting;
 
 namespace Runner.Core.Agent.Fix;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Runner.Core.Agent.Prompting;
 
 namespace Runner.Core.Agent.Triage;
 
@@ -9,32 +10,8 @@ namespace Runner.Core.Agent.Triage;
 /// </summary>
 internal static class TriageAnswerParser
 {
-    private static readonly JsonDocumentOptions Options = new()
-    {
-        AllowTrailingCommas = true,
-        CommentHandling = JsonCommentHandling.Skip,
-    };
-
-    public static TriageAnswer? TryParse(string text)
-    {
-        foreach (var candidate in JsonObjects(text))
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(candidate, Options);
-                if (document.RootElement.ValueKind == JsonValueKind.Object && Read(document.RootElement) is { } answer)
-                {
-                    return answer;
-                }
-            }
-            catch (JsonException)
-            {
-                // Try the next balanced {...} in the text.
-            }
-        }
-
-        return null;
-    }
+    public static TriageAnswer? TryParse(string text) =>
+        JsonAnswerText.FirstObject(text, root => root.ValueKind == JsonValueKind.Object ? Read(root) : null);
 
     private static TriageAnswer? Read(JsonElement root)
     {
@@ -77,69 +54,5 @@ internal static class TriageAnswerParser
     private static List<JsonElement> Items(JsonElement? element) =>
         element is { ValueKind: JsonValueKind.Array } array ? [.. array.EnumerateArray()] : [];
 
-    private static JsonElement? Property(JsonElement element, string name)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var property in element.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return property.Value;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Every balanced <c>{…}</c> in the text (outside JSON strings), first to last.</summary>
-    private static IEnumerable<string> JsonObjects(string text)
-    {
-        for (var start = text.IndexOf('{', StringComparison.Ordinal); start >= 0; start = text.IndexOf('{', start + 1))
-        {
-            var end = MatchingBrace(text, start);
-            if (end > start)
-            {
-                yield return text[start..(end + 1)];
-            }
-        }
-    }
-
-    private static int MatchingBrace(string text, int start)
-    {
-        var depth = 0;
-        var inString = false;
-        for (var i = start; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (inString)
-            {
-                if (c == '\\')
-                {
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-            }
-            else if (c == '"')
-            {
-                inString = true;
-            }
-            else if (c == '{')
-            {
-                depth++;
-            }
-            else if (c == '}' && --depth == 0)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    private static JsonElement? Property(JsonElement element, string name) => JsonAnswerText.Property(element, name);
 }
