@@ -9,30 +9,14 @@ internal static class WebhookPayloadReader
 {
     public static IssueWebhook Read(Job job)
     {
-        IssueEventPayload? payload;
-        try
-        {
-            payload = JsonSerializer.Deserialize<IssueEventPayload>(job.Payload);
-        }
-        catch (JsonException)
-        {
-            throw new PermanentJobException($"The {job.Event} payload is not valid JSON");
-        }
+        var payload = Deserialize<IssueEventPayload>(job);
 
         if (payload?.Repository?.FullName is not { } fullName || payload.Issue is not { } issue || issue.Number <= 0)
         {
             throw new PermanentJobException($"The {job.Event} payload has no repository.full_name or issue.number");
         }
 
-        RepositoryRef repository;
-        try
-        {
-            repository = RepositoryRef.Parse(fullName);
-        }
-        catch (FormatException)
-        {
-            throw new PermanentJobException($"The {job.Event} payload's repository.full_name is not owner/name");
-        }
+        var repository = ParseRepository(job, fullName);
 
         if (job.Event == "issue_comment" && payload.Comment is null)
         {
@@ -67,15 +51,7 @@ internal static class WebhookPayloadReader
     /// <summary>A <c>pull_request</c> delivery: the pull request as its issue (same number, lock and sticky comments), plus what the reviewer needs.</summary>
     public static PullRequestWebhook ReadPullRequest(Job job)
     {
-        PullRequestEventPayload? payload;
-        try
-        {
-            payload = JsonSerializer.Deserialize<PullRequestEventPayload>(job.Payload);
-        }
-        catch (JsonException)
-        {
-            throw new PermanentJobException($"The {job.Event} payload is not valid JSON");
-        }
+        var payload = Deserialize<PullRequestEventPayload>(job);
 
         var number = payload?.Number > 0 ? payload.Number : payload?.PullRequest?.Number ?? 0;
         if (payload?.Repository?.FullName is not { } fullName || payload.PullRequest is not { } pull || number <= 0)
@@ -83,15 +59,7 @@ internal static class WebhookPayloadReader
             throw new PermanentJobException($"The {job.Event} payload has no repository.full_name or pull_request.number");
         }
 
-        RepositoryRef repository;
-        try
-        {
-            repository = RepositoryRef.Parse(fullName);
-        }
-        catch (FormatException)
-        {
-            throw new PermanentJobException($"The {job.Event} payload's repository.full_name is not owner/name");
-        }
+        var repository = ParseRepository(job, fullName);
 
         var htmlUrl = payload.Repository.HtmlUrl ?? $"https://github.com/{repository.FullName}";
         var issue = new IssueInfo(
@@ -118,4 +86,28 @@ internal static class WebhookPayloadReader
     private static bool IsBot(UserPayload? user) =>
         string.Equals(user?.Type, "Bot", StringComparison.OrdinalIgnoreCase)
         || (user?.Login?.EndsWith("[bot]", StringComparison.OrdinalIgnoreCase) ?? false);
+
+    private static T? Deserialize<T>(Job job)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(job.Payload);
+        }
+        catch (JsonException)
+        {
+            throw new PermanentJobException($"The {job.Event} payload is not valid JSON");
+        }
+    }
+
+    private static RepositoryRef ParseRepository(Job job, string fullName)
+    {
+        try
+        {
+            return RepositoryRef.Parse(fullName);
+        }
+        catch (FormatException)
+        {
+            throw new PermanentJobException($"The {job.Event} payload's repository.full_name is not owner/name");
+        }
+    }
 }
