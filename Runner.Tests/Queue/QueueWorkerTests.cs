@@ -116,7 +116,11 @@ public sealed class QueueWorkerTests : RedisTestBase
         {
             Behaviour = (_, _) => throw new TransientJobException("rate limited", TimeSpan.FromMinutes(30)),
         };
-        using var worker = Worker(Redis, Options(stream, configure: o => o.RetryBaseDelay = TimeSpan.FromSeconds(1)), time, handlers: handler);
+        using var worker = Worker(Redis, Options(stream, configure: o =>
+        {
+            o.RetryBaseDelay = TimeSpan.FromSeconds(1);
+            o.RetryPollInterval = TimeSpan.FromSeconds(1);
+        }), time, handlers: handler);
         await worker.StartAsync(CancellationToken.None);
         await EnqueueAsync(Redis, stream, "d-ra");
 
@@ -124,11 +128,23 @@ public sealed class QueueWorkerTests : RedisTestBase
         var due = (await Db.SortedSetRangeByRankWithScoresAsync($"{stream}:retry")).Single().Score;
         Assert.That(due - time.GetUtcNow().ToUnixTimeMilliseconds(), Is.EqualTo(30 * 60_000).Within(100));
 
+        // A retry due now, put beside the one due in 30 minutes: once the mover has moved it, it has looked at both
+        // at a time past 29 minutes and left the early one where it was.
         time.Advance(TimeSpan.FromMinutes(29));
-        await Task.Delay(300);
-        Assert.That(handler.Count, Is.EqualTo(1), "not retried before Retry-After");
+        var witness = RetryMember.Encode(
+        [
+            new NameValueEntry(JobFields.Event, "issues"), new NameValueEntry(JobFields.Delivery, "witness"),
+            new NameValueEntry(JobFields.Payload, Payload), new NameValueEntry(JobFields.Attempt, "1"),
+        ]);
+        await Db.SortedSetAddAsync($"{stream}:retry", witness, time.GetUtcNow().ToUnixTimeMilliseconds());
+        await EventuallyAsync(() =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            return handler.RunsPerDelivery.ContainsKey("witness");
+        }, "the mover ran after 29 minutes");
+        Assert.That(handler.RunsPerDelivery["d-ra"], Is.EqualTo(1), "not retried before Retry-After");
         time.Advance(TimeSpan.FromMinutes(2));
-        await EventuallyAsync(() => handler.Count == 2, "retried after Retry-After");
+        await EventuallyAsync(() => handler.RunsPerDelivery["d-ra"] == 2, "retried after Retry-After");
         await worker.StopAsync(CancellationToken.None);
     }
 
@@ -410,25 +426,43 @@ public sealed class QueueWorkerTests : RedisTestBase
     public async Task A_job_running_longer_than_claim_idle_is_never_stolen_while_its_worker_lives()
     {
         var stream = NewStream();
-        var longRunning = new RecordingHandler { Behaviour = (_, _) => Task.Delay(TimeSpan.FromSeconds(3.5), CancellationToken.None) };
+        var release = new TaskCompletionSource();
+        var longRunning = new RecordingHandler { Behaviour = (_, _) => release.Task };
         var other = new RecordingHandler();
         var claimIdle = TimeSpan.FromSeconds(1);
-        using var owner = Worker(Redis, Options(stream, "owner", o => o.ClaimIdle = claimIdle), handlers: longRunning);
+
+        // One slot, kept busy by the long job: the owner itself never reclaims, so only the thief's passes are seen.
+        using var owner = Worker(Redis, Options(stream, "owner", o =>
+        {
+            o.ClaimIdle = claimIdle;
+            o.Concurrency = 1;
+        }), handlers: longRunning);
         using var thief = Worker(Redis, Options(stream, "thief", o => o.ClaimIdle = claimIdle), handlers: other);
         await owner.StartAsync(CancellationToken.None);
-        await EnqueueAsync(Redis, stream, "long");
+        var longId = await EnqueueAsync(Redis, stream, "long");
         await EventuallyAsync(() => longRunning.Count == 1, "owner started the long job");
-        await thief.StartAsync(CancellationToken.None);
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5), CancellationToken.None);
+        // An entry abandoned by a consumer that died, read after the long job started: once the thief has taken it
+        // over (it scans the pending entries in id order, the long job's first), the long job had been running for
+        // longer than the claim idle time at that pass, and only its heartbeat kept it from being taken too.
+        // Added and read in one script, so no live worker can read it first.
+        await Db.ScriptEvaluateAsync(
+            """
+            redis.call('XADD', KEYS[1], '*', 'event', 'issues', 'delivery', 'abandoned', 'payload', ARGV[1])
+            return redis.call('XREADGROUP', 'GROUP', ARGV[2], 'dead-consumer', 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+            """, [stream], [Payload, QueueOptions.DefaultGroup]);
+        await thief.StartAsync(CancellationToken.None);
+        await EventuallyAsync(() => other.RunsPerDelivery.ContainsKey("abandoned"), "the thief reclaimed the abandoned entry");
+
         var pending = (await Db.StreamPendingMessagesAsync(stream, QueueOptions.DefaultGroup, 10, RedisValue.Null)).Single();
+        Assert.That(pending.MessageId.ToString(), Is.EqualTo(longId));
         Assert.That(pending.ConsumerName.ToString(), Is.EqualTo("owner"), "the heartbeat keeps the entry with its worker");
         Assert.That(pending.DeliveryCount, Is.EqualTo(1), "never reclaimed");
-        Assert.That(pending.IdleTimeInMilliseconds, Is.LessThan(claimIdle.TotalMilliseconds));
 
+        release.SetResult();
         await EventuallyAsync(async () => await PendingAsync(Redis, stream) == 0, "long job finished", TimeSpan.FromSeconds(10));
         await Task.WhenAll(owner.StopAsync(CancellationToken.None), thief.StopAsync(CancellationToken.None));
-        Assert.That(other.Count, Is.Zero, "the other consumer must not take a job whose worker is alive");
+        Assert.That(other.Jobs.Select(j => j.Delivery), Is.EqualTo(new[] { "abandoned" }), "the other consumer must not take a job whose worker is alive");
         Assert.That(longRunning.Count, Is.EqualTo(1));
     }
 
@@ -552,7 +586,6 @@ public sealed class QueueWorkerTests : RedisTestBase
             o.MaxAttempts = 4;
             o.ClaimIdle = TimeSpan.FromMilliseconds(200);
         }), handlers: handler);
-        await Task.Delay(300, CancellationToken.None);
         await worker.StartAsync(CancellationToken.None);
         await EventuallyAsync(async () => await Db.StreamLengthAsync($"{stream}:dead") == 1, "poison entry dead-lettered");
         await worker.StopAsync(CancellationToken.None);
@@ -586,8 +619,14 @@ public sealed class QueueWorkerTests : RedisTestBase
         Assert.That(Volatile.Read(ref finished), Is.EqualTo(3), "stop returns after the running jobs finished");
         Assert.That(await PendingAsync(Redis, stream), Is.Zero, "finished jobs are acked during the drain");
 
+        // Had the stopped worker still been reading, its blocking read (issued first) would have been served the new
+        // entry, and a successor that reclaims only after ten minutes would never see it here.
         await EnqueueAsync(Redis, stream, "after-stop");
-        await Task.Delay(500);
+        var successorHandler = new RecordingHandler();
+        using var successor = Worker(Redis, Options(stream, "successor", o => o.ClaimIdle = TimeSpan.FromMinutes(10)), handlers: successorHandler);
+        await successor.StartAsync(CancellationToken.None);
+        await EventuallyAsync(() => successorHandler.Count == 1, "a new worker took the entry");
+        await successor.StopAsync(CancellationToken.None);
         Assert.That(handler.Count, Is.EqualTo(3), "a stopped worker reads nothing new");
     }
 

@@ -15,7 +15,10 @@ public sealed class RedisOutageTests
         await using var server = await LocalRedisServer.StartPersistentAsync();
         await using var producer = await Connect(server);
         var stream = NewStream();
-        var handler = new RecordingHandler { Behaviour = (_, _) => Task.Delay(5, CancellationToken.None) };
+        // The first 60 jobs finish at once; the rest wait for the gate, so the outage surely hits jobs in flight.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingHandler();
+        handler.Behaviour = (_, _) => handler.Count > 60 ? gate.Task : Task.CompletedTask;
         var connections = new[] { await Connect(server), await Connect(server) };
         var logger = new FakeLogger<QueueWorker>();
         var workers = connections
@@ -28,10 +31,11 @@ public sealed class RedisOutageTests
 
         const int jobs = 300;
         await Task.WhenAll(Enumerable.Range(0, jobs).Select(i => EnqueueAsync(producer, stream, $"outage-{i}")));
-        await EventuallyAsync(() => handler.Count >= 60, "some jobs done before the outage");
+        await EventuallyAsync(() => handler.Count > 60, "some jobs done and some running before the outage");
 
         await server.KillAsync();
-        await Task.Delay(300, CancellationToken.None);
+        await EventuallyAsync(() => OutageWarnings(logger) > 0, "the workers saw the outage");
+        gate.SetResult();
         await server.RestartAsync();
 
         await EventuallyAsync(async () =>
@@ -49,7 +53,7 @@ public sealed class RedisOutageTests
 
         Assert.That(handler.RunsPerDelivery.Where(p => p.Value != 1).Select(p => p.Key), Is.Empty, "no delivery ran twice");
         Assert.That(handler.Count, Is.EqualTo(jobs));
-        Assert.That(logger.Collector.GetSnapshot().Count(l => l.Message.StartsWith("Redis is unavailable", StringComparison.Ordinal)), Is.InRange(1, 2),
+        Assert.That(OutageWarnings(logger), Is.InRange(1, 2),
             "at most one warning per worker for the whole outage");
         foreach (var worker in workers)
         {
@@ -70,14 +74,15 @@ public sealed class RedisOutageTests
         var stream = NewStream();
         var release = new TaskCompletionSource();
         var handler = new RecordingHandler { Behaviour = (_, _) => release.Task };
-        using var worker = Worker(redis, Options(stream, configure: o => o.ClaimIdle = TimeSpan.FromSeconds(10)), handlers: handler);
+        var logger = new FakeLogger<QueueWorker>();
+        using var worker = Worker(redis, Options(stream, configure: o => o.ClaimIdle = TimeSpan.FromSeconds(10)), logger: logger, handlers: handler);
         await worker.StartAsync(CancellationToken.None);
         await EnqueueAsync(redis, stream, "during-outage");
         await EventuallyAsync(() => handler.Count == 1, "job running");
 
         await server.KillAsync();
         release.SetResult();
-        await Task.Delay(500, CancellationToken.None);
+        await EventuallyAsync(() => OutageWarnings(logger) > 0, "the worker saw the outage");
         Assert.That(worker.InFlightCount, Is.EqualTo(1), "the finished job waits for Redis to take its ack");
         await server.RestartAsync();
 
@@ -99,8 +104,8 @@ public sealed class RedisOutageTests
     [Test]
     public async Task Stopping_while_redis_has_never_been_reachable_ends_cleanly()
     {
-        // A free port with nothing listening: the worker's first command (creating the group) is still waiting in the
-        // client's backlog when the stop arrives, and then fails. That failure is part of stopping, not a crash.
+        // A free port with nothing listening: the worker's first command (creating the group) fails, and the stop
+        // arrives while the worker backs off to try again. Ending there is part of stopping, not a crash.
         var options = RedisServiceCollectionExtensions.CreateConnectionOptions($"127.0.0.1:{FreePort()}");
         options.AsyncTimeout = 1_000;
         options.ConnectTimeout = 500;
@@ -109,13 +114,16 @@ public sealed class RedisOutageTests
         using var worker = Worker(unreachable, Options(NewStream()), logger: logger, handlers: new RecordingHandler());
 
         await worker.StartAsync(CancellationToken.None);
-        await Task.Delay(200, CancellationToken.None);
+        await EventuallyAsync(() => OutageWarnings(logger) > 0, "the first command failed");
         await worker.StopAsync(CancellationToken.None);
 
         Assert.That(worker.ExecuteTask, Is.Not.Null);
         await EventuallyAsync(() => worker.ExecuteTask!.IsCompleted, "the worker's loop ended");
         Assert.That(worker.ExecuteTask!.IsFaulted, Is.False, worker.ExecuteTask.Exception?.ToString());
     }
+
+    private static int OutageWarnings(FakeLogger<QueueWorker> logger) =>
+        logger.Collector.GetSnapshot().Count(l => l.Message.StartsWith("Redis is unavailable", StringComparison.Ordinal));
 
     private static int FreePort()
     {
