@@ -21,7 +21,7 @@ internal sealed record SeenRequest(string Method, string Path, string? Authoriza
 /// <summary>
 /// The one GitHub stand-in (<see cref="GitHubStandIn"/>, which the sandbox ships) with what only tests need, in front
 /// of its routes: every request recorded, scripted answers and injected failures, probes for concurrent reads and
-/// writes and, when started with <see cref="StartAppAsync"/>, GitHub's credential checks: App JWTs verified (RS256
+/// writes, counters of what reached the stand-in and, when started with <see cref="StartAppAsync"/>, GitHub's credential checks: App JWTs verified (RS256
 /// signature with the public key, iat/exp against the test clock, iss), installation tokens checked on repository
 /// routes (expiry, revocation, repository, write scope), and rate-limit headers on every answer.
 /// </summary>
@@ -32,6 +32,9 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Scripted>> scripted = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> revoked = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> requestLines = new();
+    private readonly ConcurrentQueue<string> forwarded = new();
+    private readonly ConcurrentDictionary<string, HttpStatusCode> labelRejections = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, TarballEntry[]> tarballExtras = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<long, GitHubStandInInstallation> installations;
     private readonly TaskCompletionSource readBarrier = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RSA? verificationKey;
@@ -127,6 +130,22 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
     public IReadOnlyList<SeenRequest> RequestsTo(string method, string pathSuffix) =>
         [.. Seen.Where(r => r.Method == method && r.Path.EndsWith(pathSuffix, StringComparison.Ordinal))];
 
+    /// <summary>Tarball downloads of the repository that reached the stand-in.</summary>
+    public int TarballDownloads(FakeRepository repository) => Forwarded("GET", $"/codeload/{repository.FullName}/", string.Empty);
+
+    public int CommentCreates(FakeRepository repository) => Forwarded("POST", $"{ApiPrefix}repos/{repository.FullName}/issues/", "/comments");
+
+    public int CommentUpdates(FakeRepository repository) => Forwarded("PATCH", $"{ApiPrefix}repos/{repository.FullName}/issues/comments/", string.Empty);
+
+    public int PermissionChecks(FakeRepository repository) => Forwarded("GET", $"{ApiPrefix}repos/{repository.FullName}/collaborators/", "/permission");
+
+    /// <summary>Adding labels to the repository's issues fails with <paramref name="status"/>, in GitHub's shape (422: "Validation Failed" per label).</summary>
+    public void RejectLabels(FakeRepository repository, HttpStatusCode status) => labelRejections[repository.FullName] = status;
+
+    /// <summary>Raw entries (links, unsafe paths, binaries) added to the repository's default-branch tarball.</summary>
+    public void AddTarballEntries(FakeRepository repository, params TarballEntry[] entries) =>
+        tarballExtras.AddOrUpdate(repository.FullName, entries, (_, existing) => [.. existing, .. entries]);
+
     public string Unix(TimeSpan fromNow) =>
         (clock.GetUtcNow() + fromNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
@@ -202,6 +221,12 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
             }
         }
 
+        if (await AnsweredByRepositoryFaultAsync(context, path))
+        {
+            return;
+        }
+
+        forwarded.Enqueue($"{request.Method} {path}");
         if (AccessTokensRoute().IsMatch(route) && request.Method == "POST" && HoldTokenExchanges is { } hold)
         {
             await hold.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -220,6 +245,55 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
             await next(context);
         }
     }
+
+    /// <summary>Label rejections and tarball extras: answers the request when one applies to it.</summary>
+    private async Task<bool> AnsweredByRepositoryFaultAsync(HttpContext context, string path)
+    {
+        if (LabelsRoute().Match(path) is { Success: true } labels && context.Request.Method == "POST"
+            && labelRejections.TryGetValue(labels.Groups[1].Value, out var status))
+        {
+            var names = await JsonNode.ParseAsync(context.Request.Body) is { } body
+                ? (body as JsonArray ?? body["labels"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList()
+                : [];
+            await WriteAsync(context, (int)status, status == HttpStatusCode.UnprocessableEntity
+                ? JsonSerializer.Serialize(new
+                {
+                    message = "Validation Failed",
+                    errors = names.Take(1).Select(n => new { value = n, resource = "Label", field = "name", code = "invalid" }),
+                    documentation_url = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue",
+                    status = "422",
+                })
+                : new JsonObject { ["message"] = "Resource not accessible by integration" }.ToJsonString());
+            return true;
+        }
+
+        if (TarballRoute().Match(path) is { Success: true } tarball && tarballExtras.TryGetValue(tarball.Groups[1].Value, out var extras)
+            && tarball.Groups[1].Value.Split('/') is [var owner, var name])
+        {
+            var repository = Repository(owner, name);
+            byte[] bytes;
+            lock (repository.Gate)
+            {
+                if (tarball.Groups[2].Value != repository.Sha)
+                {
+                    return false;
+                }
+
+                bytes = TarballBuilder.Build(repository.TopFolder, repository.Sha, repository.TarballEntries.Concat(extras));
+            }
+
+            forwarded.Enqueue($"{context.Request.Method} {path}");
+            context.Response.ContentType = "application/x-gzip";
+            await context.Response.Body.WriteAsync(bytes);
+            return true;
+        }
+
+        return false;
+    }
+
+    private int Forwarded(string method, string prefix, string suffix) =>
+        forwarded.Count(line => line.StartsWith($"{method} {prefix}", StringComparison.OrdinalIgnoreCase)
+            && line.EndsWith(suffix, StringComparison.Ordinal));
 
     /// <returns>Null when the request may pass, else GitHub's status and message.</returns>
     private (int Status, string Message)? RefusedCredential(HttpRequest request, string route)
@@ -363,6 +437,12 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
 
         return issuer == ExpectedIssuer ? null : "'Issuer' claim ('iss') must be an Integer or the App's client ID";
     }
+
+    [GeneratedRegex("^/api/v3/repos/([^/]+/[^/]+)/issues/[0-9]+/labels$")]
+    private static partial Regex LabelsRoute();
+
+    [GeneratedRegex("^/codeload/([^/]+/[^/]+)/legacy.tar.gz/([^/]+)$")]
+    private static partial Regex TarballRoute();
 
     [GeneratedRegex("^(app|app/installations|app/installations/[0-9]+/access_tokens|repos/[^/]+/[^/]+/installation)$")]
     private static partial Regex AppRoute();

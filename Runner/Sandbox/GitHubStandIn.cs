@@ -129,7 +129,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
                 return NotFound();
             }
 
-            r.TarballDownloads++;
             return Results.Bytes(tarball, "application/x-gzip");
         }));
         app.MapGet(Repo + "/labels", (string owner, string repo) => WithRepo(owner, repo, r =>
@@ -144,23 +143,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
 
             var body = await JsonNode.ParseAsync(request.Body);
             var names = (body as JsonArray ?? body?["labels"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
-            if (r.AddLabelsStatus == HttpStatusCode.UnprocessableEntity)
-            {
-                // GitHub's shape for a label it will not take: "Validation Failed" with one error per bad field.
-                return Results.Json(new
-                {
-                    message = "Validation Failed",
-                    errors = names.Take(1).Select(n => new { value = n, resource = "Label", field = "name", code = "invalid" }),
-                    documentation_url = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue",
-                    status = "422",
-                }, Json, statusCode: 422);
-            }
-
-            if (r.AddLabelsStatus != HttpStatusCode.OK)
-            {
-                return Error(r.AddLabelsStatus, "Resource not accessible by integration");
-            }
-
             lock (r.Gate)
             {
                 var labels = r.IssueLabels.TryGetValue(number, out var existing) ? existing : r.IssueLabels[number] = [];
@@ -191,7 +173,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             {
                 var comment = new FakeComment(Interlocked.Increment(ref nextId), number, body, BotLogin, "Bot");
                 r.Comments.Add(comment);
-                r.CommentCreates++;
                 return Results.Json(CommentJson(r, comment), Json, statusCode: 201);
             }
         });
@@ -213,7 +194,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
                 }
 
                 r.Comments[index] = r.Comments[index] with { Body = body };
-                r.CommentUpdates++;
                 return Ok(CommentJson(r, r.Comments[index]));
             }
         });
@@ -223,7 +203,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             React(owner, repo, $"comment:{id}", await JsonNode.ParseAsync(request.Body)));
         app.MapGet(Repo + "/collaborators/{user}/permission", (string owner, string repo, string user) => WithRepo(owner, repo, r =>
         {
-            r.PermissionChecks++;
             var permission = r.Permissions.GetValueOrDefault(user, "none");
             return Ok(new { permission, role_name = permission, user = UserJson(user, "User") });
         }));
