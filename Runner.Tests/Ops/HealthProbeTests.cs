@@ -90,6 +90,17 @@ public sealed class HealthProbeTests
     }
 
     [Test]
+    public async Task Queue_settings_the_worker_refuses_are_refused_in_the_same_words_on_one_line()
+    {
+        var (exit, output, error) = await CheckAsync(redis.Url, ("RUNNER_STREAM", " "), ("RUNNER_CLAIM_IDLE", "banana"));
+
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(output, Is.Empty);
+        Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(error, Does.StartWith("runner health: ").And.Contain("RUNNER_STREAM must not be empty").And.Contain("RUNNER_CLAIM_IDLE"));
+    }
+
+    [Test]
     public async Task Bad_redis_url_is_one_line_without_the_password()
     {
         var (exit, _, error) = await CheckAsync("redis://user:hunter2@cache:6379/banana");
