@@ -17,14 +17,7 @@ internal static class IgnoreRules
             return false;
         }
 
-        if (webhook.SenderIsBot)
-        {
-            logger.LogInformation("Ignoring issues.{Action} on {Repository}#{Number} from bot {Sender}",
-                webhook.Action, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
-            return false;
-        }
-
-        return true;
+        return !FromBot(webhook, $"issues.{webhook.Action}", logger);
     }
 
     /// <returns>True when an <c>issues.labeled</c> event added the fix label to an issue (the sender's access is checked later).</returns>
@@ -35,14 +28,7 @@ internal static class IgnoreRules
             return false;
         }
 
-        if (webhook.SenderIsBot)
-        {
-            logger.LogInformation("Ignoring the {Label} label on {Repository}#{Number} from bot {Sender}",
-                fixLabel, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
-            return false;
-        }
-
-        return true;
+        return !FromBot(webhook, $"the {fixLabel} label", logger);
     }
 
     /// <returns>True when a <c>pull_request</c> event asks for a review (drafts are decided with the configuration).</returns>
@@ -55,14 +41,7 @@ internal static class IgnoreRules
             return false;
         }
 
-        if (webhook.SenderIsBot)
-        {
-            logger.LogInformation("Ignoring pull_request.{Action} on {Repository}#{Number} from bot {Sender}",
-                webhook.Action, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
-            return false;
-        }
-
-        return true;
+        return !FromBot(webhook, $"pull_request.{webhook.Action}", logger);
     }
 
     /// <returns>The command an <c>issue_comment</c> event carries, or null when there is nothing to do.</returns>
@@ -89,5 +68,17 @@ internal static class IgnoreRules
         }
 
         return command;
+    }
+
+    /// <returns>True, after saying so, when a bot sent the event: Runner never acts on bots' events, its own included.</returns>
+    private static bool FromBot(IssueWebhook webhook, string what, ILogger logger)
+    {
+        if (!webhook.SenderIsBot)
+        {
+            return false;
+        }
+
+        logger.LogInformation("Ignoring {Event} on {Repository}#{Number} from bot {Sender}", what, webhook.Repository, webhook.Issue.Number, webhook.SenderLogin);
+        return true;
     }
 }

@@ -7,17 +7,19 @@ namespace Runner.Core.Redis;
 
 /// <summary>
 /// A throw-away <c>redis-server</c> on a free loopback port, for the sandbox, the local run script and the
-/// tests. Persistence is off unless asked for; the process is killed on dispose.
+/// tests. Persistence is off; the process is killed on dispose.
 /// </summary>
 public sealed class LocalRedisServer : IAsyncDisposable
 {
-    private readonly string? dataDirectory;
+    private readonly IReadOnlyList<string> arguments;
+    private readonly Action? onDisposed;
     private Process? process;
 
-    private LocalRedisServer(int port, string? dataDirectory = null)
+    private LocalRedisServer(int port, IReadOnlyList<string> arguments, Action? onDisposed)
     {
         Port = port;
-        this.dataDirectory = dataDirectory;
+        this.arguments = arguments;
+        this.onDisposed = onDisposed;
     }
 
     public int Port { get; }
@@ -26,30 +28,26 @@ public sealed class LocalRedisServer : IAsyncDisposable
 
     public string HostPort => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    public static async Task<LocalRedisServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<LocalRedisServer> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(["--appendonly", "no"], onDisposed: null, cancellationToken);
+
+    /// <param name="arguments"><c>redis-server</c> arguments after the port and bind address (persistence settings).</param>
+    /// <param name="onDisposed">Runs once the process is gone, e.g. to delete a data directory.</param>
+    internal static async Task<LocalRedisServer> StartAsync(IReadOnlyList<string> arguments, Action? onDisposed, CancellationToken cancellationToken)
     {
-        var server = new LocalRedisServer(FreeLoopbackPort());
+        var server = new LocalRedisServer(FreeLoopbackPort(), arguments, onDisposed);
         await server.StartProcessAsync(cancellationToken);
         return server;
     }
 
-    /// <summary>
-    /// Starts a server that keeps an append-only file (fsync on every write) in a temporary directory, so a
-    /// <see cref="KillAsync"/> + <see cref="RestartAsync"/> comes back with the data, as production Redis with AOF does.
-    /// </summary>
-    public static async Task<LocalRedisServer> StartPersistentAsync(CancellationToken cancellationToken = default)
+    public async ValueTask DisposeAsync()
     {
-        var directory = Directory.CreateTempSubdirectory("runner-redis-").FullName;
-        var server = new LocalRedisServer(FreeLoopbackPort(), directory);
-        await server.StartProcessAsync(cancellationToken);
-        return server;
+        await StopProcessAsync();
+        onDisposed?.Invoke();
     }
 
-    /// <summary>Starts <c>redis-server</c> again on the same port after <see cref="KillAsync"/>.</summary>
-    public Task RestartAsync(CancellationToken cancellationToken = default) => StartProcessAsync(cancellationToken);
-
-    /// <summary>Kills the server at once, as a crash or an outage would.</summary>
-    public async Task KillAsync()
+    /// <summary>Kills the process at once and waits for it to exit.</summary>
+    internal async Task StopProcessAsync()
     {
         if (process is { HasExited: false })
         {
@@ -61,16 +59,8 @@ public sealed class LocalRedisServer : IAsyncDisposable
         process = null;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        if (dataDirectory is not null)
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-    }
-
-    private async Task StartProcessAsync(CancellationToken cancellationToken)
+    /// <summary>Starts <c>redis-server</c> on this server's port (again, after <see cref="StopProcessAsync"/>).</summary>
+    internal async Task StartProcessAsync(CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo("redis-server")
         {
@@ -78,14 +68,11 @@ public sealed class LocalRedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] persistence = dataDirectory is null
-            ? ["--appendonly", "no"]
-            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDirectory];
         foreach (var argument in new[]
                  {
                      "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
                      "--save", string.Empty, "--protected-mode", "yes",
-                 }.Concat(persistence))
+                 }.Concat(arguments))
         {
             startInfo.ArgumentList.Add(argument);
         }

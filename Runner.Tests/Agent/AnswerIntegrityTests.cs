@@ -88,7 +88,7 @@ public sealed class AnswerIntegrityTests
     {
         await using var agent = await AgentHarness.StartAsync();
         agent.Repo.WithFile(".github/runner.yml", "labels: apply\n");
-        agent.Repo.AddLabelsStatus = HttpStatusCode.UnprocessableEntity;
+        agent.GitHub.RejectLabels(agent.Repo, HttpStatusCode.UnprocessableEntity);
         agent.Llm.ReplyJson(new { summary = "A crash.", labels = new[] { "bug" } });
 
         await agent.RunAsync("issues", agent.IssueOpened());

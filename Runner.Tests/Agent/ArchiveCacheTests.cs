@@ -8,12 +8,13 @@ using Runner.Core.Agent.Archive;
 using Runner.Core.Agent;
 using Runner.Core.GitHub;
 using Runner.Tests.Agent.Support;
+using Runner.Tests.GitHub;
 
 namespace Runner.Tests.Agent;
 
 public sealed class ArchiveCacheTests
 {
-    private GitHubStandIn gitHub = null!;
+    private ScriptedGitHub gitHub = null!;
     private FakeRepository repo = null!;
     private IGitHubClient client = null!;
     private string root = null!;
@@ -24,7 +25,7 @@ public sealed class ArchiveCacheTests
     [SetUp]
     public async Task SetUpAsync()
     {
-        gitHub = await GitHubStandIn.StartAsync();
+        gitHub = await ScriptedGitHub.StartAsync();
         repo = gitHub.Repository("octo-org", "archive").WithFile("README.md", "# hi\n").WithFile("src/a.cs", "class A {}\n");
         client = await new TestGitHubClientFactory(gitHub.BaseAddress).CreateForRepositoryAsync(Repository, null, GitHubPermissions.ReadOnly, CancellationToken.None);
         root = Path.Combine(Path.GetTempPath(), $"runner-archive-tests-{Guid.NewGuid():N}");
@@ -45,7 +46,7 @@ public sealed class ArchiveCacheTests
     public async Task Extraction_keeps_text_files_and_skips_traversal_absolute_links_binaries_and_huge_files()
     {
         var top = repo.TopFolder;
-        repo.ExtraTarballEntries.AddRange(
+        gitHub.AddTarballEntries(repo, 
         [
             new TarballEntry("../escape.txt", Encoding.UTF8.GetBytes("out"), Raw: true),
             new TarballEntry($"{top}/../../escape2.txt", Encoding.UTF8.GetBytes("out"), Raw: true),
@@ -99,7 +100,7 @@ public sealed class ArchiveCacheTests
         using var again = await restarted.AcquireAsync(client, Repository, repo.Sha, CancellationToken.None);
 
         Assert.That(again.Snapshot!.Files.Count, Is.EqualTo(2));
-        Assert.That(repo.TarballDownloads, Is.EqualTo(1));
+        Assert.That(gitHub.TarballDownloads(repo), Is.EqualTo(1));
     }
 
     [Test]

@@ -41,7 +41,7 @@ public sealed class CommandTests
             Assert.That(comment.Body, Does.Contain($"[`src/ConfigLoader.cs`](https://github.com/{agent.Repo.FullName}/blob/{agent.Repo.Sha}/src/ConfigLoader.cs#L3-L6) lines 3–6"));
             Assert.That(comment.Body, Does.Contain("model `test-model` · 2,900 tokens"));
             Assert.That(agent.Repo.Reactions, Is.EqualTo(new[] { ($"comment:{AgentHarness.CommentId}", "eyes") }));
-            Assert.That(agent.Repo.TarballDownloads, Is.EqualTo(1));
+            Assert.That(agent.GitHub.TarballDownloads(agent.Repo), Is.EqualTo(1));
         });
     }
 
@@ -55,7 +55,7 @@ public sealed class CommandTests
         await agent.RunAsync("issue_comment", agent.CommentCreated("/runner ask what is this?", commentId: 1), delivery: "d-1");
         await agent.RunAsync("issue_comment", agent.CommentCreated("/runner ask and the loader?", commentId: 2), delivery: "d-2");
 
-        Assert.That(agent.Repo.TarballDownloads, Is.EqualTo(1));
+        Assert.That(agent.GitHub.TarballDownloads(agent.Repo), Is.EqualTo(1));
         Assert.That(agent.Comments.Select(c => c.Body.Split('\n')[0]), Is.EqualTo(new[]
         {
             "<!-- runner:ask-1 delivery:d-1 -->",
@@ -79,8 +79,8 @@ public sealed class CommandTests
         {
             Assert.That(comment.Body, Does.StartWith("<!-- runner:refusal delivery:d-1 -->"));
             Assert.That(comment.Body, Does.Contain("@drive-by").And.Contain("write access"));
-            Assert.That(agent.Repo.PermissionChecks, Is.EqualTo(3));
-            Assert.That(agent.Repo.CommentUpdates, Is.Zero, "the refusal is not repeated, not even as an edit");
+            Assert.That(agent.GitHub.PermissionChecks(agent.Repo), Is.EqualTo(3));
+            Assert.That(agent.GitHub.CommentUpdates(agent.Repo), Is.Zero, "the refusal is not repeated, not even as an edit");
             Assert.That(agent.Llm.Requests, Is.Empty);
             Assert.That(agent.Repo.Reactions, Is.Empty);
         });
@@ -116,7 +116,7 @@ public sealed class CommandTests
         var comment = agent.Comments.Single();
         Assert.That(comment.Body, Does.StartWith("<!-- runner:triage delivery:cmd-1 -->"));
         Assert.That(comment.Body, Does.Contain("Second triage.").And.Not.Contain("First triage."));
-        Assert.That(agent.Repo.CommentUpdates, Is.EqualTo(1));
+        Assert.That(agent.GitHub.CommentUpdates(agent.Repo), Is.EqualTo(1));
     }
 
     [Test]

@@ -26,8 +26,8 @@ public sealed class ReliabilityTests
         var comment = agent.Comments.Single();
         Assert.Multiple(() =>
         {
-            Assert.That(agent.Repo.CommentCreates, Is.EqualTo(1));
-            Assert.That(agent.Repo.CommentUpdates, Is.EqualTo(1));
+            Assert.That(agent.GitHub.CommentCreates(agent.Repo), Is.EqualTo(1));
+            Assert.That(agent.GitHub.CommentUpdates(agent.Repo), Is.EqualTo(1));
             Assert.That(comment.Body, Does.StartWith("<!-- runner:triage delivery:same-delivery -->"));
             Assert.That(comment.Body, Does.Contain("A crash, seen again."));
         });
@@ -58,7 +58,7 @@ public sealed class ReliabilityTests
 
         var comment = agent.Comments.Single();
         Assert.That(comment.Body, Does.Contain("**Suggested labels:** `bug`").And.Not.Contain("could not finish"));
-        Assert.That(agent.Repo.CommentCreates, Is.EqualTo(1));
+        Assert.That(agent.GitHub.CommentCreates(agent.Repo), Is.EqualTo(1));
     }
 
     [Test]

@@ -7,6 +7,7 @@ using Runner.Core.Agent;
 using Runner.Core.Agent.Archive;
 using Runner.Core.GitHub;
 using Runner.Tests.Agent.Support;
+using Runner.Tests.GitHub;
 
 namespace Runner.Tests.Agent;
 
@@ -19,7 +20,7 @@ public sealed class SingleFlightTests
     [Test]
     public async Task A_cancelled_first_run_does_not_fail_the_runs_waiting_for_the_same_tarball()
     {
-        await using var gitHub = await GitHubStandIn.StartAsync();
+        await using var gitHub = await ScriptedGitHub.StartAsync();
         var repo = gitHub.Repository("octo-org", "shared").WithFile("README.md", "# hi\n");
         var gate = new TarballGate();
         var client = new GitHubClient(new Connection(new ProductHeaderValue("runner-tests"), new Uri(gitHub.BaseAddress, "api/v3/"),
@@ -41,7 +42,7 @@ public sealed class SingleFlightTests
             using var lease = await secondRun;
             Assert.That(async () => await firstRun, Throws.InstanceOf<OperationCanceledException>(), "the cancelled run itself stops");
             Assert.That(lease.Snapshot?.Files.Select(f => f.Path), Is.EqualTo(new[] { "README.md" }), lease.UnavailableReason);
-            Assert.That(repo.TarballDownloads, Is.EqualTo(1), "one shared download");
+            Assert.That(gitHub.TarballDownloads(repo), Is.EqualTo(1), "one shared download");
         }
         finally
         {

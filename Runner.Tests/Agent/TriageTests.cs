@@ -87,7 +87,7 @@ public sealed class TriageTests
     {
         await using var agent = await AgentHarness.StartAsync();
         agent.Repo.WithFile(".github/runner.yml", "labels: apply\n");
-        agent.Repo.AddLabelsStatus = HttpStatusCode.Forbidden;
+        agent.GitHub.RejectLabels(agent.Repo, HttpStatusCode.Forbidden);
         agent.Llm.ReplyJson(new { summary = "A crash.", labels = new[] { "bug" } });
 
         await agent.RunAsync("issues", agent.IssueOpened());

@@ -113,32 +113,9 @@ internal sealed class FaultModel : IAsyncDisposable
     private static IEnumerable<string> Pieces(string text) =>
         text.Length == 0 ? [string.Empty] : text.Chunk(40).Select(c => new string(c));
 
-    private static async Task WriteNativeAsync(HttpContext context, ModelAnswer answer)
-    {
-        context.Response.ContentType = "application/x-ndjson";
-        foreach (var piece in Pieces(answer.Text))
-        {
-            var chunk = new JsonObject
-            {
-                ["model"] = ModelName,
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = piece },
-                ["done"] = false,
-            };
-            await context.Response.WriteAsync(chunk.ToJsonString() + "\n", context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
-        }
-
-        var done = new JsonObject
-        {
-            ["model"] = ModelName,
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty },
-            ["done"] = true,
-            ["done_reason"] = answer.StopReason,
-            ["prompt_eval_count"] = 40,
-            ["eval_count"] = 12,
-        };
-        await context.Response.WriteAsync(done.ToJsonString() + "\n", context.RequestAborted);
-    }
+    private static Task WriteNativeAsync(HttpContext context, ModelAnswer answer) =>
+        DemoModelServer.WriteNativeStreamAsync(context, ModelName, new JsonObject { ["role"] = "assistant", ["content"] = answer.Text },
+            pieceLength: 40, answer.StopReason, promptTokens: 40, evalTokens: 12);
 
     private static async Task WriteOpenAiAsync(HttpContext context, ModelAnswer answer)
     {

@@ -5,7 +5,6 @@ using Runner.Core.Redis;
 using Runner.Tests.GitHub;
 using Runner.Tests.Ops;
 using StackExchange.Redis;
-using SandboxGitHub = Runner.Sandbox.GitHubStandIn;
 
 namespace Runner.Tests.Faults;
 
@@ -23,19 +22,19 @@ internal sealed class FaultRig : IAsyncDisposable
     private readonly DirectoryInfo cacheRoot = Directory.CreateTempSubdirectory("runner-faults-");
     private int workerCounter;
 
-    private FaultRig(LocalRedisServer redis, SandboxGitHub gitHub, FaultModel model, ConnectionMultiplexer connection)
+    private FaultRig(LocalRedisServer redis, ScriptedGitHub gitHub, FaultModel model, ConnectionMultiplexer connection)
     {
         Redis = redis;
         GitHub = gitHub;
         Model = model;
         Connection = connection;
-        Repository = DemoRepository.Seed(gitHub);
+        Repository = DemoRepository.Seed(gitHub.StandIn);
         Keys = new QueueKeys($"faults:{Guid.NewGuid():N}", QueueOptions.DefaultGroup);
     }
 
     public LocalRedisServer Redis { get; }
 
-    public SandboxGitHub GitHub { get; }
+    public ScriptedGitHub GitHub { get; }
 
     public FakeRepository Repository { get; }
 
@@ -68,7 +67,7 @@ internal sealed class FaultRig : IAsyncDisposable
         var options = RedisServiceCollectionExtensions.CreateConnectionOptions(redis.Url);
         options.AbortOnConnectFail = false;
         var connection = await ConnectionMultiplexer.ConnectAsync(options);
-        return new FaultRig(redis, await SandboxGitHub.StartAsync(), await FaultModel.StartAsync(), connection);
+        return new FaultRig(redis, await ScriptedGitHub.StartAsync(), await FaultModel.StartAsync(), connection);
     }
 
     public IDatabase Db => Connection.GetDatabase();
@@ -84,7 +83,7 @@ internal sealed class FaultRig : IAsyncDisposable
             ["RUNNER_CONSUMER"] = name,
             ["RUNNER_CACHE_DIR"] = cacheRoot.CreateSubdirectory(name).FullName,
             ["GITHUB_API_URL"] = GitHub.BaseAddress.ToString(),
-            ["GITHUB_APP_ID"] = SandboxGitHub.AppId.ToString(CultureInfo.InvariantCulture),
+            ["GITHUB_APP_ID"] = GitHubStandIn.AppId.ToString(CultureInfo.InvariantCulture),
             ["GITHUB_APP_PRIVATE_KEY"] = TestKeys.Pkcs1Pem,
             ["OLLAMA_API_URL"] = new Uri(Model.BaseAddress, openAi ? $"{name}/v1" : $"{name}/api").ToString(),
             ["OLLAMA_API_KEY"] = "fault-suite",

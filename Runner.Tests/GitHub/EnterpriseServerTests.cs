@@ -17,8 +17,8 @@ public sealed class EnterpriseServerTests
         Assert.That(app.Slug, Is.EqualTo("runner-test"));
         Assert.That(issue.Number, Is.EqualTo(9));
         Assert.That(context.App.ApiBase, Is.EqualTo(new Uri(context.StandIn.Root, "api/v3/")));
-        Assert.That(context.StandIn.Requests.Select(r => r.Path), Is.All.StartWith("/api/v3/"));
-        Assert.That(context.StandIn.Requests.Select(r => r.Path), Is.EquivalentTo(new[]
+        Assert.That(context.StandIn.Seen.Select(r => r.Path), Is.All.StartWith("/api/v3/"));
+        Assert.That(context.StandIn.Seen.Select(r => r.Path), Is.EquivalentTo(new[]
         {
             "/api/v3/app",
             "/api/v3/repos/octo-org/hello/installation",

@@ -93,7 +93,7 @@ public sealed class GitHubCheckCommandTests
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(error.TrimEnd(), Is.EqualTo(
             "runner: configuration error: GITHUB_APP_PRIVATE_KEY is required (or GITHUB_APP_PRIVATE_KEY_PATH): the App's private key (.pem)"));
-        Assert.That(context.StandIn.Requests, Is.Empty);
+        Assert.That(context.StandIn.Seen, Is.Empty);
     }
 
     [Test]

@@ -9,8 +9,9 @@ using Runner.Core.GitHub;
 namespace Runner.Tests.GitHub;
 
 /// <summary>
-/// Runner's GitHub services exactly as <c>AddRunnerGitHub</c> registers them, pointed at a <see cref="GitHubStandIn"/>,
-/// on a <see cref="StepClock"/>, with every log line captured.
+/// Runner's GitHub services exactly as <c>AddRunnerGitHub</c> registers them, pointed at the GitHub stand-in acting as
+/// App 31337 and checking credentials (<see cref="ScriptedGitHub.StartAppAsync"/>), on a <see cref="StepClock"/>, with
+/// every log line captured.
 /// </summary>
 internal sealed class GitHubTestContext : IAsyncDisposable
 {
@@ -19,7 +20,17 @@ internal sealed class GitHubTestContext : IAsyncDisposable
 
     public static readonly RepositoryRef Repository = new("octo-org", "hello");
 
-    private GitHubTestContext(GitHubStandIn standIn, StepClock clock, FakeLogCollector logs, RunnerMetrics metrics, ServiceProvider services,
+    private static readonly GitHubStandInApp App31337 = new(31337, "runner-test", "Runner Test", "octo-org",
+        new Dictionary<string, string> { ["metadata"] = "read", ["contents"] = "read", ["issues"] = "write", ["pull_requests"] = "read" },
+        ["issues", "issue_comment"]);
+
+    private static readonly GitHubStandInInstallation[] Installations =
+    [
+        new(InstallationId, "octo-org", "Organization", ["hello", "world"]),
+        new(InstallationId + 1, "alice", "User", ["dotfiles"]),
+    ];
+
+    private GitHubTestContext(ScriptedGitHub standIn, StepClock clock, FakeLogCollector logs, RunnerMetrics metrics, ServiceProvider services,
         Dictionary<string, string?> settings)
     {
         Settings = settings;
@@ -33,7 +44,7 @@ internal sealed class GitHubTestContext : IAsyncDisposable
     /// <summary>The variables the services were built from.</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
-    public GitHubStandIn StandIn { get; }
+    public ScriptedGitHub StandIn { get; }
 
     public StepClock Clock { get; }
 
@@ -51,9 +62,18 @@ internal sealed class GitHubTestContext : IAsyncDisposable
     public static async Task<GitHubTestContext> StartAsync(Action<Dictionary<string, string?>>? configure = null, string apiPath = "")
     {
         var clock = new StepClock();
-        var standIn = await GitHubStandIn.StartAsync(TestKeys.App, AppId, clock);
-        standIn.AddInstallation(InstallationId, "octo-org", "Organization", "hello", "world");
-        standIn.AddInstallation(InstallationId + 1, "alice", "User", "dotfiles");
+        var standIn = await ScriptedGitHub.StartAppAsync(TestKeys.App, AppId, clock, App31337, Installations);
+        foreach (var installation in Installations)
+        {
+            foreach (var name in installation.Repositories!)
+            {
+                var repository = standIn.Repository(installation.Account, name);
+                for (var number = 1; number <= 50; number++)
+                {
+                    repository.WithIssue(number, "Crash on start", "It crashes.");
+                }
+            }
+        }
 
         var settings = new Dictionary<string, string?>
         {

@@ -125,7 +125,7 @@ public sealed class InstallationTokenTests
 
         Assert.That(issue.Number, Is.EqualTo(7));
         var reads = context.StandIn.RequestsTo("GET", "/api/v3/repos/octo-org/hello/issues/7");
-        Assert.That(reads.Select(r => r.Credential), Is.EqualTo(new[] { first, context.StandIn.IssuedTokens.Last() }));
+        Assert.That(reads.Select(r => r.Credential), Is.EqualTo(new[] { first, context.StandIn.IssuedTokens[^1] }));
         Assert.That(context.StandIn.IssuedTokens, Has.Count.EqualTo(2));
     }
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Runner.Core.Configuration;
 using Runner.Core.Queue;
 using Runner.Hosting;
@@ -9,7 +8,7 @@ namespace Runner.Tests.Ops;
 /// What docker-compose.yml promises operators. CI also runs <c>docker compose config</c> on it
 /// (.ci/steps/compose.sh); these checks are about Runner's own rules, which a schema cannot know.
 /// </summary>
-public sealed partial class ComposeFileTests
+public sealed class ComposeFileTests
 {
     private static readonly Dictionary<object, object> Services = RepositoryFiles.YamlDocuments("docker-compose.yml").Single().Map("services");
 
@@ -54,14 +53,32 @@ public sealed partial class ComposeFileTests
     }
 
     [Test]
-    public void Stop_grace_period_leaves_the_shutdown_timeout_room_to_drain()
+    public void Stop_grace_period_leaves_the_default_shutdown_timeout_room_to_drain()
     {
         var runner = Services.Map("runner");
         var grace = Duration(runner.Text("stop_grace_period"));
-        var shutdown = Duration(DefaultOf(runner.Map("environment").Text("RUNNER_SHUTDOWN_TIMEOUT")));
 
-        Assert.That(shutdown, Is.EqualTo(new QueueOptions().ShutdownTimeout), "compose and the code agree on the default");
-        Assert.That(grace, Is.GreaterThanOrEqualTo(shutdown + TimeSpan.FromSeconds(10)));
+        // Compose passes RUNNER_SHUTDOWN_TIMEOUT only when it is set, so the code's default is the one that applies.
+        Assert.That(runner.Map("environment").Text("RUNNER_SHUTDOWN_TIMEOUT"), Is.Null);
+        Assert.That(grace, Is.GreaterThanOrEqualTo(new QueueOptions().ShutdownTimeout + TimeSpan.FromSeconds(10)));
+    }
+
+    [Test]
+    public void Compose_writes_no_default_of_its_own_for_a_setting_the_code_defaults()
+    {
+        // Values compose must set for the containers' sake: the bundled Redis and where the receiver listens inside
+        // its container. Everything else is passed through bare, so a default is written once, in the code.
+        string[] containerValues = ["REDIS_URL", "RUNNER_WEBHOOK_URLS"];
+
+        Assert.Multiple(() =>
+        {
+            foreach (var service in new[] { "runner", "runners", "webhook" })
+            {
+                var environment = Services.Map(service).Map("environment");
+                var withValues = environment.Keys.Select(k => k.ToString()!).Where(k => environment.Text(k) is not null);
+                Assert.That(withValues.Except(containerValues), Is.Empty, service);
+            }
+        });
     }
 
     [Test]
@@ -125,19 +142,9 @@ public sealed partial class ComposeFileTests
         Assert.That(overrides.Values, Has.All.Matches<object>(o => o.Map("environment").Text("GITHUB_APP_PRIVATE_KEY_PATH") == "/run/secrets/github_app_private_key"));
     }
 
-    private static string DefaultOf(string? interpolation)
-    {
-        var match = DefaultPattern().Match(interpolation ?? string.Empty);
-        Assert.That(match.Success, Is.True, $"'{interpolation}' is not ${{NAME:-default}}");
-        return match.Groups["default"].Value;
-    }
-
     private static TimeSpan Duration(string? text)
     {
         Assert.That(DurationSetting.TryParse(text ?? string.Empty, out var value), Is.True, $"'{text}' is not a duration");
         return value;
     }
-
-    [GeneratedRegex(@"^\$\{[A-Z_]+:-(?<default>[^}]+)\}$")]
-    private static partial Regex DefaultPattern();
 }

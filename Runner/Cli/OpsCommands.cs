@@ -28,7 +28,7 @@ internal static class OpsCommands
         var timeout = new Option<string>("--timeout")
         {
             Description = "Give up after this long (e.g. 3s, 500ms).",
-            DefaultValueFactory = _ => "3s",
+            DefaultValueFactory = _ => SettingCatalog.Duration(HealthProbe.DefaultTimeout),
         };
         var command = new Command("health",
             "Exit 0 when Redis answers and the consumer group exists on the job stream, else 1 with one line.")

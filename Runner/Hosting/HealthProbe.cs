@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Runner.Core.Queue;
 using Runner.Core.Redis;
@@ -20,23 +21,18 @@ internal static class HealthProbe
     public static async Task<int> CheckQueueAsync(IConfiguration configuration, TextWriter output, TextWriter error,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ConfigurationOptions options;
-        QueueOptions queue;
-        try
+        // The worker's own registrations: the probe reads the variables exactly as the worker does, or refuses them as it would.
+        await using var services = new ServiceCollection()
+            .AddQueueOptions(configuration)
+            .AddRunnerRedis(configuration)
+            .BuildServiceProvider();
+        if (!RunnerHost.TryValidateConfiguration(services, out var problem))
         {
-            var redisOptions = new RedisOptions();
-            configuration.Bind(redisOptions);
-            queue = new QueueOptions();
-            configuration.Bind(queue);
-            options = RedisServiceCollectionExtensions.CreateConnectionOptions(redisOptions.Url);
-        }
-        catch (Exception exception) when (exception is OptionsValidationException or InvalidOperationException)
-        {
-            return await FailAsync(error, exception is OptionsValidationException validation
-                ? string.Join("; ", validation.Failures)
-                : exception.Message);
+            return await FailAsync(error, problem);
         }
 
+        var queue = services.GetRequiredService<IOptions<QueueOptions>>().Value;
+        var options = RedisServiceCollectionExtensions.CreateConnectionOptions(services.GetRequiredService<IOptions<RedisOptions>>().Value.Url);
         var milliseconds = (int)timeout.TotalMilliseconds;
         options.AbortOnConnectFail = true;
         options.ConnectRetry = 1;

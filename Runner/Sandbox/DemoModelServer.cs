@@ -48,36 +48,43 @@ internal static class DemoModelServer
                 : system.Contains("triage", StringComparison.OrdinalIgnoreCase) ? TriageAnswer : AskAnswer;
         }
 
-        context.Response.ContentType = "application/x-ndjson";
         var promptTokens = messages.Sum(m => ((string?)m?["content"])?.Length ?? 0) / 4;
         var content = (string)message["content"]!;
-        // Stream the content in pieces, as Ollama does, so the client's chunk assembly is what runs.
-        var pieces = content.Length == 0 ? [string.Empty] : content.Chunk(64).Select(c => new string(c)).ToArray();
+        await WriteNativeStreamAsync(context, ModelName, message, pieceLength: 64, "stop", promptTokens, content.Length / 4 + 12);
+    }
+
+    /// <summary>
+    /// Streams one answer as Ollama's native <c>/api/chat</c> does: NDJSON lines with the content in pieces (the first
+    /// one also carrying the message's tool calls), so the client's chunk assembly is what runs, then a <c>done</c>
+    /// line with the stop reason and the token counts.
+    /// </summary>
+    internal static async Task WriteNativeStreamAsync(HttpContext context, string model, JsonObject message, int pieceLength,
+        string doneReason, int promptTokens, int evalTokens)
+    {
+        context.Response.ContentType = "application/x-ndjson";
+        var content = (string?)message["content"] ?? string.Empty;
+        var pieces = content.Length == 0 ? [string.Empty] : content.Chunk(pieceLength).Select(c => new string(c)).ToArray();
         for (var i = 0; i < pieces.Length; i++)
         {
             var chunk = new JsonObject
             {
-                ["model"] = ModelName,
+                ["model"] = model,
                 ["message"] = i == 0 ? message.DeepClone() : new JsonObject { ["role"] = "assistant", ["content"] = pieces[i] },
                 ["done"] = false,
             };
-            if (i == 0)
-            {
-                chunk["message"]!["content"] = pieces[0];
-            }
-
+            chunk["message"]!["content"] = pieces[i];
             await context.Response.WriteAsync(chunk.ToJsonString() + "\n", context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }
 
         var done = new JsonObject
         {
-            ["model"] = ModelName,
+            ["model"] = model,
             ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = string.Empty },
             ["done"] = true,
-            ["done_reason"] = "stop",
+            ["done_reason"] = doneReason,
             ["prompt_eval_count"] = promptTokens,
-            ["eval_count"] = content.Length / 4 + 12,
+            ["eval_count"] = evalTokens,
         };
         await context.Response.WriteAsync(done.ToJsonString() + "\n", context.RequestAborted);
     }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 
 namespace Runner.Sandbox;
@@ -25,9 +24,6 @@ internal sealed class FakeRepository(string owner, string name)
     /// <summary>Files of the default branch: served by the contents API and packed into the tarball.</summary>
     public Dictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Extra raw tarball entries (links, unsafe paths, binaries) for extraction tests.</summary>
-    public List<TarballEntry> ExtraTarballEntries { get; } = [];
-
     public List<(string Name, string Description)> Labels { get; } = [];
 
     public List<FakeIssue> Issues { get; } = [];
@@ -40,16 +36,6 @@ internal sealed class FakeRepository(string owner, string name)
 
     /// <summary>Collaborator permission per login (<c>admin</c>, <c>write</c>, <c>read</c>, <c>none</c>); unknown logins are <c>none</c>.</summary>
     public Dictionary<string, string> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-    public HttpStatusCode AddLabelsStatus { get; set; } = HttpStatusCode.OK;
-
-    public int TarballDownloads { get; set; }
-
-    public int CommentCreates { get; set; }
-
-    public int CommentUpdates { get; set; }
-
-    public int PermissionChecks { get; set; }
 
     public string TopFolder => $"{owner}-{name}-{Sha[..7]}";
 
@@ -106,8 +92,10 @@ internal sealed class FakeRepository(string owner, string name)
         }
     }
 
-    public byte[] BuildTarball() => TarballBuilder.Build(
-        TopFolder, Sha, Files.Select(f => TarballEntry.Text(f.Key, f.Value)).Concat(ExtraTarballEntries));
+    /// <summary>The default branch's files as tarball entries.</summary>
+    public IEnumerable<TarballEntry> TarballEntries => Files.Select(f => TarballEntry.Text(f.Key, f.Value));
+
+    public byte[] BuildTarball() => TarballBuilder.Build(TopFolder, Sha, TarballEntries);
 
     /// <summary>The tarball of another commit of the Git Data store (a pull request's head), or null when there is none.</summary>
     public byte[]? BuildTarball(string commitSha) =>

@@ -11,11 +11,47 @@ using Microsoft.AspNetCore.Http;
 
 namespace Runner.Sandbox;
 
+/// <summary>The App the stand-in answers for (<c>GET /app</c>); permissions and events are left out when null.</summary>
+internal sealed record GitHubStandInApp(long Id, string Slug, string Name, string Owner,
+    IReadOnlyDictionary<string, string>? Permissions = null, IReadOnlyList<string>? Events = null);
+
+/// <summary>An installation of the App on an account, for the listed repositories or, when null, all of them.</summary>
+internal sealed record GitHubStandInInstallation(long Id, string Account, string AccountType, IReadOnlyList<string>? Repositories = null)
+{
+    public bool Covers(string owner, string repo) =>
+        string.Equals(Account, owner, StringComparison.OrdinalIgnoreCase)
+        && (Repositories is null || Repositories.Contains(repo, StringComparer.OrdinalIgnoreCase));
+}
+
+/// <summary>An installation token the stand-in handed out; <see cref="Repositories"/> is null when it covers all of the installation's.</summary>
+internal sealed record GitHubStandInToken(string Token, long InstallationId, IReadOnlySet<string>? Repositories,
+    IReadOnlyDictionary<string, string> Permissions, DateTimeOffset ExpiresAt);
+
+/// <summary>How a <see cref="GitHubStandIn"/> starts. The defaults are the sandbox's.</summary>
+internal sealed record GitHubStandInOptions
+{
+    /// <summary>Where to listen; <c>runner sandbox serve</c> passes an address other containers reach.</summary>
+    public string Url { get; init; } = "http://127.0.0.1:0";
+
+    public GitHubStandInApp App { get; init; } = new(GitHubStandIn.AppId, GitHubStandIn.AppSlug, "Runner (sandbox)", DemoRepository.Owner);
+
+    public IReadOnlyList<GitHubStandInInstallation> Installations { get; init; } =
+        [new(GitHubStandIn.InstallationId, DemoRepository.Owner, "Organization")];
+
+    /// <summary>The clock installation tokens expire by.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Middleware placed in front of the stand-in's own: tests add recording, scripted answers and credential checks there.</summary>
+    public Action<IApplicationBuilder>? Intercept { get; init; }
+}
+
 /// <summary>
-/// GitHub's REST API on loopback, for what the agent calls: repository, branch, contents, tarball (via a
+/// GitHub's REST API on loopback, for what Runner calls: the App (JWT-authenticated: the App, its installations, a
+/// repository's installation, the installation token exchange), repository, branch, contents, tarball (via a
 /// codeload-style redirect), labels, issues, issue search, comments (create, list, edit), reactions and
 /// collaborator permission, and through each repository's <see cref="PullRequestStandIn"/> pulls, files, compare,
 /// reviews and the Git Data API. Served under <c>/api/v3</c>, where Octokit sends requests for any host but github.com.
+/// The sandbox runs it as it is; tests put their own checks in front of it (<see cref="GitHubStandInOptions.Intercept"/>).
 /// </summary>
 internal sealed class GitHubStandIn : IAsyncDisposable
 {
@@ -27,25 +63,31 @@ internal sealed class GitHubStandIn : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly ConcurrentDictionary<string, FakeRepository> repositories = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentQueue<string> requests = new();
+    private readonly GitHubStandInOptions options;
+    private readonly ConcurrentDictionary<long, GitHubStandInInstallation> installations;
+    private readonly ConcurrentQueue<GitHubStandInToken> issuedTokens = new();
     private long nextId = 5_000_000;
+    private int tokenCount;
     private LoopbackHttpServer? server;
+
+    private GitHubStandIn(GitHubStandInOptions options)
+    {
+        this.options = options;
+        installations = new(options.Installations.Select(i => KeyValuePair.Create(i.Id, i)));
+    }
 
     public Uri BaseAddress => server!.BaseAddress;
 
-    /// <summary>Every request as <c>METHOD /path?query</c>, in arrival order.</summary>
-    public IReadOnlyList<string> Requests => [.. requests];
+    /// <summary>Every installation token handed out, in order.</summary>
+    public IReadOnlyList<GitHubStandInToken> IssuedTokens => [.. issuedTokens];
 
-    /// <summary>Requests answered with an error status instead, keyed by <c>METHOD /path</c> suffix (e.g. <c>GET /labels</c>).</summary>
-    public ConcurrentDictionary<string, HttpStatusCode> Failures { get; } = new(StringComparer.Ordinal);
+    /// <summary>Builds the n-th installation token (1-based). Default: random <c>ghs_</c> tokens, as GitHub's look.</summary>
+    public Func<int, string> TokenFactory { get; set; } = _ => "ghs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(18));
 
-    /// <summary>Requests without an Authorization header (there should be none).</summary>
-    public int UnauthenticatedRequests { get; private set; }
-
-    public static async Task<GitHubStandIn> StartAsync(string url = "http://127.0.0.1:0")
+    public static async Task<GitHubStandIn> StartAsync(GitHubStandInOptions? options = null)
     {
-        var standIn = new GitHubStandIn();
-        standIn.server = await LoopbackHttpServer.StartAsync(standIn.Map, url);
+        var standIn = new GitHubStandIn(options ?? new GitHubStandInOptions());
+        standIn.server = await LoopbackHttpServer.StartAsync(standIn.Map, standIn.options.Url);
         return standIn;
     }
 
@@ -62,29 +104,13 @@ internal sealed class GitHubStandIn : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
+        options.Intercept?.Invoke(app);
         app.Use(async (context, next) =>
         {
-            requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
-            if (context.Request.Path.StartsWithSegments("/api/v3") && context.Request.Headers.Authorization.Count == 0)
+            if (!await ServePullRequestsAsync(context))
             {
-                UnauthenticatedRequests++;
+                await next(context);
             }
-
-            var failure = Failures.FirstOrDefault(f =>
-                f.Key.Split(' ') is [var method, var suffix] && method == context.Request.Method
-                && context.Request.Path.Value!.EndsWith(suffix, StringComparison.Ordinal));
-            if (failure.Key is not null)
-            {
-                await Error(failure.Value, "Server Error").ExecuteAsync(context);
-                return;
-            }
-
-            if (await ServePullRequestsAsync(context))
-            {
-                return;
-            }
-
-            await next(context);
         });
 
         MapApp(app);
@@ -103,7 +129,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
                 return NotFound();
             }
 
-            r.TarballDownloads++;
             return Results.Bytes(tarball, "application/x-gzip");
         }));
         app.MapGet(Repo + "/labels", (string owner, string repo) => WithRepo(owner, repo, r =>
@@ -118,23 +143,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
 
             var body = await JsonNode.ParseAsync(request.Body);
             var names = (body as JsonArray ?? body?["labels"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
-            if (r.AddLabelsStatus == HttpStatusCode.UnprocessableEntity)
-            {
-                // GitHub's shape for a label it will not take: "Validation Failed" with one error per bad field.
-                return Results.Json(new
-                {
-                    message = "Validation Failed",
-                    errors = names.Take(1).Select(n => new { value = n, resource = "Label", field = "name", code = "invalid" }),
-                    documentation_url = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue",
-                    status = "422",
-                }, Json, statusCode: 422);
-            }
-
-            if (r.AddLabelsStatus != HttpStatusCode.OK)
-            {
-                return Error(r.AddLabelsStatus, "Resource not accessible by integration");
-            }
-
             lock (r.Gate)
             {
                 var labels = r.IssueLabels.TryGetValue(number, out var existing) ? existing : r.IssueLabels[number] = [];
@@ -144,6 +152,8 @@ internal sealed class GitHubStandIn : IAsyncDisposable
         });
         app.MapGet(Repo + "/issues", (string owner, string repo) => WithRepo(owner, repo, r =>
             Ok(r.Issues.Where(i => i.Open).OrderByDescending(i => i.Number).Select(i => IssueJson(r, i)).ToList())));
+        app.MapGet(Repo + "/issues/{number:int}", (string owner, string repo, int number) => WithRepo(owner, repo, r =>
+            r.Issues.FirstOrDefault(i => i.Number == number) is { } issue ? Ok(IssueJson(r, issue)) : NotFound()));
         app.MapGet("/api/v3/search/issues", (string q) => SearchIssues(q));
         app.MapGet(Repo + "/issues/{number}/comments", (string owner, string repo, int number, int? page, int? per_page) => WithRepo(owner, repo, r =>
         {
@@ -163,7 +173,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             {
                 var comment = new FakeComment(Interlocked.Increment(ref nextId), number, body, BotLogin, "Bot");
                 r.Comments.Add(comment);
-                r.CommentCreates++;
                 return Results.Json(CommentJson(r, comment), Json, statusCode: 201);
             }
         });
@@ -185,7 +194,6 @@ internal sealed class GitHubStandIn : IAsyncDisposable
                 }
 
                 r.Comments[index] = r.Comments[index] with { Body = body };
-                r.CommentUpdates++;
                 return Ok(CommentJson(r, r.Comments[index]));
             }
         });
@@ -195,54 +203,80 @@ internal sealed class GitHubStandIn : IAsyncDisposable
             React(owner, repo, $"comment:{id}", await JsonNode.ParseAsync(request.Body)));
         app.MapGet(Repo + "/collaborators/{user}/permission", (string owner, string repo, string user) => WithRepo(owner, repo, r =>
         {
-            r.PermissionChecks++;
             var permission = r.Permissions.GetValueOrDefault(user, "none");
             return Ok(new { permission, role_name = permission, user = UserJson(user, "User") });
         }));
     }
 
     /// <summary>
-    /// The App's own endpoints (JWT-authenticated): the installation token exchange, the App, its installations and a
-    /// repository's installation. Tokens are random and valid for an hour, as GitHub's are.
+    /// The App's own endpoints (JWT-authenticated on GitHub; the stand-in takes any JWT): the installation token exchange,
+    /// the App, its installations and a repository's installation. Tokens are valid for an hour, as GitHub's are.
     /// </summary>
     private void MapApp(WebApplication app)
     {
         app.MapPost("/api/v3/app/installations/{id}/access_tokens", async (long id, HttpRequest request) =>
         {
-            if (id != InstallationId)
+            if (!installations.TryGetValue(id, out var installation))
             {
                 return NotFound();
             }
 
+            var asked = await JsonNode.ParseAsync(request.Body) as JsonObject;
+            var names = (asked?["repositories"] as JsonArray)?.Select(r => r!.GetValue<string>()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            if (names is not null && !names.All(name => Reaches(installation, installation.Account, name)))
+            {
+                return Error(HttpStatusCode.UnprocessableEntity,
+                    "There is at least one repository that does not exist or is not accessible to the parent installation.");
+            }
+
             // GitHub grants what the request asks for (within the App's permissions): echo the down-scoped set.
-            var asked = (await JsonNode.ParseAsync(request.Body))?["permissions"] as JsonObject;
-            var permissions = asked?.DeepClone() ?? new JsonObject { ["issues"] = "write", ["contents"] = "read", ["metadata"] = "read" };
+            var permissions = (asked?["permissions"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>())
+                ?? new Dictionary<string, string> { ["issues"] = "write", ["contents"] = "read", ["metadata"] = "read" };
+            var token = new GitHubStandInToken(TokenFactory(Interlocked.Increment(ref tokenCount)), id, names, permissions,
+                options.Clock.GetUtcNow().AddHours(1));
+            issuedTokens.Enqueue(token);
             return Results.Json(
-                new JsonObject
+                new
                 {
-                    ["token"] = "ghs_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(18)),
-                    ["expires_at"] = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                    ["permissions"] = permissions,
-                    ["repository_selection"] = "selected",
+                    token = token.Token,
+                    expires_at = token.ExpiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                    permissions,
+                    repository_selection = "selected",
                 },
                 Json,
                 statusCode: 201);
         });
         app.MapGet("/api/v3/app", () => Ok(new
         {
-            id = AppId,
-            slug = AppSlug,
-            name = "Runner (sandbox)",
-            owner = UserJson("octo-demo", "Organization"),
-            html_url = $"https://github.com/apps/{AppSlug}",
+            id = options.App.Id,
+            slug = options.App.Slug,
+            name = options.App.Name,
+            owner = UserJson(options.App.Owner, "Organization"),
+            html_url = $"https://github.com/apps/{options.App.Slug}",
+            permissions = options.App.Permissions,
+            events = options.App.Events,
         }));
-        app.MapGet("/api/v3/app/installations", () => Ok(new[]
+        app.MapGet("/api/v3/app/installations", (int? page, int? per_page) =>
         {
-            new { id = InstallationId, account = UserJson("octo-demo", "Organization"), repository_selection = "all", app_id = AppId, target_type = "Organization" },
-        }));
+            var size = per_page ?? 30;
+            return Ok(installations.Values.OrderBy(i => i.Id).Skip(((page ?? 1) - 1) * size).Take(size).Select(i => new
+            {
+                id = i.Id,
+                account = UserJson(i.Account, i.AccountType),
+                repository_selection = i.Repositories is null ? "all" : "selected",
+                app_id = options.App.Id,
+                target_type = i.AccountType,
+            }).ToList());
+        });
         app.MapGet("/api/v3/repos/{owner}/{repo}/installation", (string owner, string repo) =>
-            WithRepo(owner, repo, _ => Ok(new { id = InstallationId, app_id = AppId, account = UserJson(owner, "Organization") })));
+            installations.Values.FirstOrDefault(i => Reaches(i, owner, repo)) is { } installation
+                ? Ok(new { id = installation.Id, app_id = options.App.Id, account = UserJson(installation.Account, installation.AccountType) })
+                : NotFound());
     }
+
+    /// <summary>An installation on all of an account's repositories reaches those the stand-in holds.</summary>
+    private bool Reaches(GitHubStandInInstallation installation, string owner, string repo) =>
+        installation.Covers(owner, repo) && (installation.Repositories is not null || Find(owner, repo) is not null);
 
     /// <summary>Pulls, compare, reviews and Git Data requests go to the repository's <see cref="PullRequestStandIn"/>.</summary>
     private async Task<bool> ServePullRequestsAsync(HttpContext context)

@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace Runner.Sandbox;
 
@@ -19,10 +16,9 @@ internal sealed record StandInAnswer(int Status, string Body, IReadOnlyDictionar
 /// outside the diff (422, and the whole review is lost), a second open pull request from the same branch (422),
 /// a non-fast-forward ref update without <c>force</c> (422), an unknown commit in compare (404).
 /// <see cref="Handle"/> serves one request: <see cref="GitHubStandIn"/> routes each repository's requests to its
-/// <see cref="FakeRepository.PullRequests"/> first; <see cref="StartAsync"/> mounts it alone on a loopback Kestrel.
-/// It checks no credentials: that is the main stand-in's job.
+/// <see cref="FakeRepository.PullRequests"/> first.
 /// </summary>
-internal sealed partial class PullRequestStandIn : IAsyncDisposable
+internal sealed partial class PullRequestStandIn
 {
     public const string ApiPrefix = "/api/v3/";
 
@@ -36,7 +32,6 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
     private readonly Dictionary<string, byte[]> blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, (string Mode, string Type, string Sha)>> trees = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Tree, string Message, string[] Parents)> commits = new(StringComparer.Ordinal);
-    private LoopbackHttpServer? server;
     private long nextId = 1000;
     private int nextPullNumber = 100;
 
@@ -50,31 +45,11 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
 
     public string Repo { get; }
 
-    /// <summary>The server's root when started alone, e.g. http://127.0.0.1:41234/.</summary>
-    public Uri Root => server?.BaseAddress ?? new Uri("http://127.0.0.1/");
-
     /// <summary>GitHub's page size is at most 100; a test lowers it to see pagination with a few files.</summary>
     public int MaxPageSize { get; set; } = 100;
 
     /// <summary>The login and type reviews are posted as.</summary>
     public (string Login, string Type) Actor { get; set; } = ("runner[bot]", "Bot");
-
-    public ConcurrentQueue<(string Method, string PathAndQuery, string Body)> Requests { get; } = new();
-
-    public static async Task<PullRequestStandIn> StartAsync(string owner, string repo)
-    {
-        var standIn = new PullRequestStandIn(owner, repo);
-        standIn.server = await LoopbackHttpServer.StartAsync(app => app.Run(standIn.ServeAsync));
-        return standIn;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (server is not null)
-        {
-            await server.DisposeAsync();
-        }
-    }
 
     // ---------------------------------------------------------------- seeding
 
@@ -218,22 +193,6 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
 
     // ---------------------------------------------------------------- serving
 
-    private async Task ServeAsync(HttpContext context)
-    {
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync();
-        var answer = Handle(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, body, Root)
-            ?? new StandInAnswer(404, """{"message":"Not Found"}""", new Dictionary<string, string>());
-        context.Response.StatusCode = answer.Status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        foreach (var (name, value) in answer.Headers)
-        {
-            context.Response.Headers[name] = value;
-        }
-
-        await context.Response.WriteAsync(answer.Body);
-    }
-
     /// <summary>Serves one request, or returns null when the route is not one of this stand-in's.</summary>
     /// <param name="path">The full path, e.g. <c>/api/v3/repos/o/r/pulls/1/files</c>.</param>
     /// <param name="query">The query string with its <c>?</c>, or empty.</param>
@@ -246,7 +205,6 @@ internal sealed partial class PullRequestStandIn : IAsyncDisposable
             return null;
         }
 
-        Requests.Enqueue((method, path + query, body));
         var route = path[prefix.Length..];
         var parameters = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query);
         string? Param(string name) => parameters.TryGetValue(name, out var value) ? value.ToString() : null;

@@ -28,7 +28,7 @@ internal static class SandboxServe
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 
-        await using var gitHub = await GitHubStandIn.StartAsync(Url(listen, gitHubPort));
+        await using var gitHub = await GitHubStandIn.StartAsync(new GitHubStandInOptions { Url = Url(listen, gitHubPort) });
         var repository = DemoRepository.Seed(gitHub);
         await using var model = await LoopbackHttpServer.StartAsync(DemoModelServer.Map, Url(listen, modelPort));
         await output.WriteLineAsync(

@@ -35,17 +35,7 @@ internal static class WebhookPayloadReader
         var comment = payload.Comment is { } c
             ? new CommentInfo(c.Id, c.Body ?? string.Empty, c.User?.Login ?? "ghost", IsBot(c.User))
             : null;
-        return new IssueWebhook(
-            payload.Action ?? string.Empty,
-            repository,
-            htmlUrl.TrimEnd('/'),
-            payload.Repository.DefaultBranch,
-            payload.Installation?.Id is > 0 ? payload.Installation.Id : null,
-            info,
-            payload.Sender?.Login ?? "ghost",
-            IsBot(payload.Sender),
-            comment,
-            payload.Label?.Name);
+        return Webhook(payload.Action, repository, htmlUrl, payload.Repository, payload.Installation, payload.Sender, info, comment, payload.Label?.Name);
     }
 
     /// <summary>A <c>pull_request</c> delivery: the pull request as its issue (same number, lock and sticky comments), plus what the reviewer needs.</summary>
@@ -70,18 +60,24 @@ internal static class WebhookPayloadReader
             pull.User?.Login ?? "ghost",
             [],
             IsPullRequest: true);
-        var webhook = new IssueWebhook(
-            payload.Action ?? string.Empty,
-            repository,
-            htmlUrl.TrimEnd('/'),
-            payload.Repository.DefaultBranch,
-            payload.Installation?.Id is > 0 ? payload.Installation.Id : null,
-            issue,
-            payload.Sender?.Login ?? "ghost",
-            IsBot(payload.Sender),
-            null);
+        var webhook = Webhook(payload.Action, repository, htmlUrl, payload.Repository, payload.Installation, payload.Sender, issue);
         return new PullRequestWebhook(webhook, pull.Draft, pull.State ?? "open", payload.Before, pull.Head?.Sha ?? payload.After);
     }
+
+    /// <summary>What every issue, comment and pull-request delivery says alike: action, repository, installation and sender.</summary>
+    private static IssueWebhook Webhook(string? action, RepositoryRef repository, string htmlUrl, RepositoryPayload repositoryPayload,
+        InstallationPayload? installation, UserPayload? sender, IssueInfo issue, CommentInfo? comment = null, string? label = null) =>
+        new(
+            action ?? string.Empty,
+            repository,
+            htmlUrl.TrimEnd('/'),
+            repositoryPayload.DefaultBranch,
+            installation?.Id is > 0 ? installation.Id : null,
+            issue,
+            sender?.Login ?? "ghost",
+            IsBot(sender),
+            comment,
+            label);
 
     private static bool IsBot(UserPayload? user) =>
         string.Equals(user?.Type, "Bot", StringComparison.OrdinalIgnoreCase)

@@ -5,6 +5,7 @@ using Runner.Core.Agent;
 using Runner.Core.GitHub;
 using Runner.Core.Llm;
 using Runner.Core.Queue;
+using Runner.Tests.GitHub;
 using StackExchange.Redis;
 
 namespace Runner.Tests.Agent.Support;
@@ -24,7 +25,7 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     private static int repositories;
 
-    private AgentHarness(GitHubStandIn gitHub, FakeRepository repository, ServiceProvider services, TestGitHubClientFactory factory, ScriptedLlm llm, string cacheDirectory, int maxAttempts)
+    private AgentHarness(ScriptedGitHub gitHub, FakeRepository repository, ServiceProvider services, TestGitHubClientFactory factory, ScriptedLlm llm, string cacheDirectory, int maxAttempts)
     {
         MaxAttempts = maxAttempts;
         GitHub = gitHub;
@@ -35,7 +36,7 @@ internal sealed class AgentHarness : IAsyncDisposable
         CacheDirectory = cacheDirectory;
     }
 
-    public GitHubStandIn GitHub { get; }
+    public ScriptedGitHub GitHub { get; }
 
     /// <summary>The attempt limit the worker would stamp on jobs (RUNNER_MAX_ATTEMPTS).</summary>
     public int MaxAttempts { get; }
@@ -52,7 +53,7 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     public static async Task<AgentHarness> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        var gitHub = await GitHubStandIn.StartAsync();
+        var gitHub = await ScriptedGitHub.StartAsync();
         var repository = gitHub.Repository(Owner, $"hello-world-{Interlocked.Increment(ref repositories)}-{Guid.NewGuid().ToString("N")[..6]}");
         repository.WithPermission(Maintainer, "write")
             .WithLabels("bug", "enhancement", "documentation", "question")

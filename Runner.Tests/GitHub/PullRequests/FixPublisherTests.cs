@@ -6,10 +6,11 @@ using Runner.Sandbox;
 
 namespace Runner.Tests.GitHub.PullRequests;
 
-/// <summary>Issue → draft pull request through the Git Data API, against <see cref="PullRequestStandIn"/> on loopback.</summary>
+/// <summary>Issue → draft pull request through the Git Data API, against the GitHub stand-in's <see cref="PullRequestStandIn"/> on loopback.</summary>
 [TestFixture]
 public sealed class FixPublisherTests
 {
+    private ScriptedGitHub gitHub = null!;
     private PullRequestStandIn standIn = null!;
     private GitDataApi git = null!;
     private FixPublisher publisher = null!;
@@ -18,8 +19,9 @@ public sealed class FixPublisherTests
     [SetUp]
     public async Task StartAsync()
     {
-        standIn = await PullRequestStandIn.StartAsync("octo-org", "hello");
-        var client = new GitHubClient(new ProductHeaderValue("runner-tests"), standIn.Root) { Credentials = new Credentials("test-token") };
+        gitHub = await ScriptedGitHub.StartAsync();
+        standIn = gitHub.Repository("octo-org", "hello").PullRequests;
+        var client = new GitHubClient(new ProductHeaderValue("runner-tests"), gitHub.Root) { Credentials = new Credentials("test-token") };
         git = new GitDataApi(client, new RepositoryRef("octo-org", "hello"));
         publisher = new FixPublisher(git);
         mainSha = standIn.SeedBranch("main",
@@ -31,7 +33,7 @@ public sealed class FixPublisherTests
     }
 
     [TearDown]
-    public async Task StopAsync() => await standIn.DisposeAsync();
+    public async Task StopAsync() => await gitHub.DisposeAsync();
 
     private async Task<FixChangeSet> ChangeSetAsync()
     {
@@ -96,7 +98,7 @@ public sealed class FixPublisherTests
 
         Assert.That((result.PullRequest, result.NotOpened), Is.EqualTo(((PullRequestRef?)null, "the change set is empty: the run wrote no files")));
         Assert.That(standIn.BranchSha("runner/issue-12"), Is.Null);
-        Assert.That(standIn.Requests.Where(r => r.Method != "GET"), Is.Empty, "no write reached GitHub");
+        Assert.That(gitHub.Seen.Where(r => r.Method != "GET"), Is.Empty, "no write reached GitHub");
     }
 
     [Test]
@@ -111,7 +113,7 @@ public sealed class FixPublisherTests
         Assert.That(result.PullRequest, Is.Null);
         Assert.That(result.NotOpened, Does.Contain("was not made by Runner"));
         Assert.That(standIn.BranchSha("runner/issue-12"), Is.EqualTo(human));
-        Assert.That(standIn.Requests.Where(r => r.Method != "GET"), Is.Empty);
+        Assert.That(gitHub.Seen.Where(r => r.Method != "GET"), Is.Empty);
     }
 
     [TestCase("main")]

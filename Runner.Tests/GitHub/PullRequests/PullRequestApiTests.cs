@@ -8,7 +8,7 @@ using Runner.Sandbox;
 
 namespace Runner.Tests.GitHub.PullRequests;
 
-/// <summary>The pull request client against <see cref="PullRequestStandIn"/> over real loopback sockets.</summary>
+/// <summary>The pull request client against the GitHub stand-in's <see cref="PullRequestStandIn"/> over real loopback sockets.</summary>
 [TestFixture]
 public sealed class PullRequestApiTests
 {
@@ -18,14 +18,16 @@ public sealed class PullRequestApiTests
 
     private const string AppPatch = "@@ -1,3 +1,4 @@\n using System;\n+using System.IO;\n \n class App\n@@ -20,2 +21,3 @@ class App\n     void Run()\n+    {\n     }";
 
+    private ScriptedGitHub gitHub = null!;
     private PullRequestStandIn standIn = null!;
     private PullRequestApi api = null!;
 
     [SetUp]
     public async Task StartAsync()
     {
-        standIn = await PullRequestStandIn.StartAsync("octo-org", "hello");
-        var client = new GitHubClient(new ProductHeaderValue("runner-tests"), standIn.Root) { Credentials = new Credentials("test-token") };
+        gitHub = await ScriptedGitHub.StartAsync();
+        standIn = gitHub.Repository("octo-org", "hello").PullRequests;
+        var client = new GitHubClient(new ProductHeaderValue("runner-tests"), gitHub.Root) { Credentials = new Credentials("test-token") };
         api = new PullRequestApi(client, new RepositoryRef("octo-org", "hello"));
         standIn.AddPullRequest(7, Head1, "feature", "main", Base,
         [
@@ -38,7 +40,7 @@ public sealed class PullRequestApiTests
     }
 
     [TearDown]
-    public async Task StopAsync() => await standIn.DisposeAsync();
+    public async Task StopAsync() => await gitHub.DisposeAsync();
 
     [Test]
     public async Task The_pull_request_and_all_pages_of_its_files_are_read()
@@ -51,7 +53,7 @@ public sealed class PullRequestApiTests
         Assert.That((pr.Number, pr.HeadSha, pr.HeadRef, pr.BaseRef, pr.HeadRepository, pr.Draft), Is.EqualTo((7, Head1, "feature", "main", "octo-org/hello", false)));
         Assert.That(files.Select(f => f.Path), Is.EqualTo(new[] { "src/App.cs", "assets/logo.png", "src/Util.cs", "docs/a.md", "docs/b.md" }));
         Assert.That(files[1].Patch, Is.Null);
-        Assert.That(standIn.Requests.Count(r => r.PathAndQuery.Contains("/pulls/7/files", StringComparison.Ordinal)), Is.EqualTo(3),
+        Assert.That(gitHub.Seen.Count(r => r.Path.Contains("/pulls/7/files", StringComparison.Ordinal)), Is.EqualTo(3),
             "5 files at 2 per page: the Link header was followed twice");
     }
 
@@ -105,7 +107,7 @@ public sealed class PullRequestApiTests
         Assert.That(comments.Select(c => (c["path"]!.GetValue<string>(), c["line"]!.GetValue<int>())), Is.EqualTo(new[] { ("src/App.cs", 2), ("src/App.cs", 22) }));
         Assert.That(comments[0]["body"]!.GetValue<string>(), Does.Contain("`@octocat`"));
         Assert.That(comments[1]["body"]!.GetValue<string>(), Does.EndWith("```suggestion\n    { Work(); }\n```"));
-        var sent = JsonDocument.Parse(standIn.Requests.Single(r => r.Method == "POST").Body).RootElement;
+        var sent = JsonDocument.Parse(gitHub.Seen.Single(r => r.Method == "POST").Body).RootElement;
         Assert.That(sent.GetProperty("comments").EnumerateArray().Select(c => c.GetProperty("side").GetString()), Is.All.EqualTo("RIGHT"));
     }
 
