@@ -87,9 +87,11 @@ public sealed class InstallationTokenTests
         await using var context = await GitHubTestContext.StartAsync();
         context.StandIn.HoldTokenExchanges = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var callers = Enumerable.Range(0, 50).Select(_ => Task.Run(() => context.ClientAsync())).ToArray();
+        // Each call runs synchronously up to its wait on the token, so when the loop ends all 50 have asked while the
+        // first exchange is held; a cache that let callers start their own exchanges has started 50 by then.
+        var callers = Enumerable.Range(0, 50).Select(_ => context.ClientAsync()).ToArray();
         await WaitUntilAsync(() => context.StandIn.RequestsTo("POST", TokenPath).Count >= 1);
-        await Task.Delay(100); // give the other 49 callers time to ask, and to wrongly start their own exchanges
+        Assert.That(callers.Count(c => c.IsCompleted), Is.Zero, "every caller waits on the held exchange");
         context.StandIn.HoldTokenExchanges.SetResult();
         var clients = await Task.WhenAll(callers);
         await Task.WhenAll(clients.Select(c => c.Issue.Get("octo-org", "hello", 5)));

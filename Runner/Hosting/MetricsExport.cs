@@ -14,6 +14,9 @@ namespace Runner.Hosting;
 internal static class MetricsExport
 {
     /// <summary>Meters of the shared framework worth exporting next to Runner's own.</summary>
+    /// <summary><c>service.name</c> when OTEL_SERVICE_NAME is unset.</summary>
+    public const string DefaultServiceName = "runner";
+
     private static readonly string[] FrameworkMeters =
     [
         "System.Runtime",
@@ -41,7 +44,7 @@ internal static class MetricsExport
             {
                 if (!serviceNameSet)
                 {
-                    resource.AddService("runner", serviceVersion: StartupBanner.Version);
+                    resource.AddService(DefaultServiceName, serviceVersion: StartupBanner.Version);
                 }
             })
             .WithMetrics(metrics => metrics

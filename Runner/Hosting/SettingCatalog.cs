@@ -133,7 +133,7 @@ internal static class SettingCatalog
     [
         new("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") { Meaning = "`grpc` or `http/protobuf`" },
         new("OTEL_METRIC_EXPORT_INTERVAL", "60000") { Meaning = "export interval in milliseconds" },
-        new("OTEL_SERVICE_NAME", "runner") { Meaning = "`service.name` of the exported metrics" },
+        new("OTEL_SERVICE_NAME", MetricsExport.DefaultServiceName) { Meaning = "`service.name` of the exported metrics" },
     ];
 
     public static IReadOnlyList<Setting> Webhook { get; } =
