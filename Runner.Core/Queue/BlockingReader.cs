@@ -17,6 +17,7 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
     private readonly string consumer;
     private readonly TimeSpan block;
     private ConnectionMultiplexer? connection;
+    private volatile bool closed;
 
     public BlockingReader(string sharedConfiguration, QueueKeys keys, string consumer, TimeSpan block)
     {
@@ -44,22 +45,33 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         return options;
     }
 
-    /// <summary>Up to <paramref name="count"/> new entries, or none after the block time.</summary>
-    public async Task<IReadOnlyList<StreamEntry>> ReadAsync(int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to <paramref name="count"/> new entries, or none after the block time. A blocking call cannot be cancelled on
+    /// the server: <see cref="DisposeAsync"/> (the worker registers it once on its stop token, instead of a cancellable
+    /// wrapper and a thread hop per read) closes the connection, which fails the waiting read at once.
+    /// </summary>
+    public async Task<IReadOnlyList<StreamEntry>> ReadAsync(int count)
     {
-        connection ??= await ConnectionMultiplexer.ConnectAsync(options);
+        ObjectDisposedException.ThrowIf(closed, this);
+        if (connection is null)
+        {
+            var opened = await ConnectionMultiplexer.ConnectAsync(options);
+            if (closed || Interlocked.CompareExchange(ref connection, opened, null) is not null)
+            {
+                // Closed while connecting: this connection would never be closed.
+                await opened.DisposeAsync();
+                ObjectDisposedException.ThrowIf(closed, this);
+            }
+        }
+
         var blockMs = Math.Max(1, (long)block.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        var read = connection.GetDatabase().ExecuteAsync("XREADGROUP",
+        var read = connection!.GetDatabase().ExecuteAsync("XREADGROUP",
         [
             "GROUP", keys.Group, consumer, "COUNT", count.ToString(CultureInfo.InvariantCulture), "BLOCK", blockMs,
             // The stream as a RedisKey, so a cluster connection sends the read straight to the node owning its slot.
             "STREAMS", keys.StreamKey, ">",
         ], CommandFlags.None);
-
-        // A blocking call cannot be cancelled on the server: stop waiting for it, and observe its outcome.
-        _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return Parse(await read.WaitAsync(cancellationToken));
+        return Parse(await read);
     }
 
     /// <summary>Parses the RESP2 reply: nil, or [[stream, [[id, [field, value, …]], …]]].</summary>
@@ -100,6 +112,7 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
+        closed = true;
         if (Interlocked.Exchange(ref connection, null) is { } open)
         {
             await open.CloseAsync(allowCommandsToComplete: false);
@@ -107,5 +120,9 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         }
     }
 
-    public void Dispose() => Interlocked.Exchange(ref connection, null)?.Dispose();
+    public void Dispose()
+    {
+        closed = true;
+        Interlocked.Exchange(ref connection, null)?.Dispose();
+    }
 }

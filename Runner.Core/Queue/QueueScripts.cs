@@ -51,6 +51,70 @@ internal static class QueueScripts
         """;
 
     /// <summary>
+    /// <see cref="Complete"/> for many jobs, then optionally the next non-blocking read with <see cref="BeginMany"/>
+    /// for what it read: one round trip where the loop would otherwise make three (complete, read, begin).
+    /// KEYS: stream, stats, then done and running of each completed job. ARGV: group, consumer, done ttl ms, read
+    /// count (0: no read), lease ms, done-key prefix, running-key prefix, max delivery length, the number e of handled
+    /// events, the e events, then id and token of each completed job. Each completion is atomic on its own (the whole
+    /// script is); the stats are counted once. A read entry is begun only when it has an event some handler takes and
+    /// a plausible delivery and payload (the worker parses it and checks the rest); its token is consumer|id as
+    /// <see cref="InFlightJob.TokenFor"/> builds it. Returns { processed } or { processed, verdicts, read reply }, one
+    /// verdict per read entry: done, busy, ok, or '' when not begun.
+    /// </summary>
+    public const string CompleteAndRead = """
+        local group, consumer = ARGV[1], ARGV[2]
+        local events = tonumber(ARGV[9])
+        local first = 10 + events
+        local processed = 0
+        for i = 0, (#KEYS - 2) / 2 - 1 do
+          local done, running = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+          local id, token = ARGV[first + 2 * i], ARGV[first + 2 * i + 1]
+          redis.call('SET', done, id, 'PX', ARGV[3])
+          processed = processed + redis.call('XACK', KEYS[1], group, id)
+          if redis.call('GET', running) == token then redis.call('DEL', running) end
+        end
+        if processed > 0 then
+          redis.call('HINCRBY', KEYS[2], 'processed', processed)
+          redis.call('EXPIRE', KEYS[2], 7200)
+        end
+        local count = tonumber(ARGV[4])
+        if count == 0 then return { processed } end
+        local read = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', KEYS[1], '>')
+        if not read then return { processed } end
+        local handled = {}
+        for i = 10, 9 + events do handled[ARGV[i]] = true end
+        local verdicts = {}
+        for i, item in ipairs(read[1][2]) do
+          local fields, event, delivery, payload = item[2] or {}, nil, nil, nil
+          for j = 1, #fields, 2 do
+            local name = fields[j]
+            if name == 'event' then event = event or fields[j + 1]
+            elseif name == 'delivery' then delivery = delivery or fields[j + 1]
+            elseif name == 'payload' then payload = payload or fields[j + 1] end
+          end
+          local verdict = ''
+          if event and handled[event] and delivery and string.find(delivery, '%S') and #delivery <= tonumber(ARGV[8])
+              and payload and string.find(payload, '%S') then
+            local token = consumer .. '|' .. item[1]
+            local running = ARGV[7] .. delivery
+            if redis.call('EXISTS', ARGV[6] .. delivery) == 1 then
+              verdict = 'done'
+            else
+              local holder = redis.call('GET', running)
+              if holder and holder ~= token then
+                verdict = 'busy'
+              else
+                redis.call('SET', running, token, 'PX', ARGV[5])
+                verdict = 'ok'
+              end
+            end
+          end
+          verdicts[i] = verdict
+        end
+        return { processed, verdicts, read }
+        """;
+
+    /// <summary>
     /// KEYS: stream, retry, running, stats. ARGV: group, id, due ms, member, token, stats field ('' for none).
     /// Acks the entry and schedules its copy (carrying the next attempt) on the retry sorted set.
     /// </summary>

@@ -19,6 +19,16 @@ internal enum BeginResult
 /// <summary>An entry handed to this consumer, with how many times the group has delivered it so far.</summary>
 internal sealed record Delivered(StreamEntry Entry, long Deliveries);
 
+/// <summary>What the combined complete-and-read script needs: this consumer, how long done keys and running keys live.</summary>
+/// <param name="Events">The events some handler takes: only those entries are begun in the script.</param>
+internal sealed record HotPathSettings(string Consumer, IReadOnlyCollection<string> Events, TimeSpan Lease, TimeSpan DoneFor);
+
+/// <summary>
+/// The reply of <see cref="QueueStore.CompleteAndReadAsync"/>: how many completed entries were acked, the entries read,
+/// and per entry the begin verdict (null: not begun by the script; the job asks on its own if it needs to).
+/// </summary>
+internal sealed record CompleteAndReadResult(long Processed, IReadOnlyList<StreamEntry> Entries, BeginResult?[] Verdicts);
+
 /// <summary>One in-flight entry as the heartbeat sees it.</summary>
 internal sealed record HeldEntry(string StreamId, string? Delivery, string Token);
 
@@ -84,6 +94,61 @@ internal sealed class QueueStore(IConnectionMultiplexer redis, QueueKeys keys) :
         await Db.ScriptEvaluateAsync(QueueScripts.Complete,
             [keys.StreamKey, keys.Done(delivery), keys.Running(delivery), StatsKey(now)],
             [keys.Group, streamId, Milliseconds(doneFor), token]);
+
+    /// <summary>
+    /// Writes the complete step of every job in <paramref name="completed"/> (each atomic on its own, as
+    /// <see cref="CompleteAsync"/>) and, when <paramref name="readCount"/> &gt; 0, reads up to that many new entries
+    /// without blocking and takes the running keys of those <paramref name="settings"/> says will run: one round trip.
+    /// </summary>
+    public async Task<CompleteAndReadResult> CompleteAndReadAsync(IReadOnlyList<FinishedJob>? completed, int readCount, HotPathSettings settings,
+        DateTimeOffset now)
+    {
+        var jobs = completed?.Count ?? 0;
+        var events = settings.Events;
+        var scriptKeys = new RedisKey[2 + 2 * jobs];
+        var values = new RedisValue[9 + events.Count + 2 * jobs];
+        scriptKeys[0] = keys.StreamKey;
+        scriptKeys[1] = StatsKey(now);
+        values[0] = keys.Group;
+        values[1] = settings.Consumer;
+        values[2] = Milliseconds(settings.DoneFor);
+        values[3] = readCount;
+        values[4] = Milliseconds(settings.Lease);
+        values[5] = keys.DonePrefix;
+        values[6] = keys.RunningPrefix;
+        values[7] = JobParser.MaxDeliveryLength;
+        values[8] = events.Count;
+        var next = 9;
+        foreach (var name in events)
+        {
+            values[next++] = name;
+        }
+
+        for (var i = 0; i < jobs; i++)
+        {
+            var job = completed![i];
+            scriptKeys[2 + 2 * i] = keys.Done(job.Delivery);
+            scriptKeys[3 + 2 * i] = keys.Running(job.Delivery);
+            values[next++] = job.Held.StreamId;
+            values[next++] = job.Held.Token;
+        }
+
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(QueueScripts.CompleteAndRead, scriptKeys, values))!;
+        var processed = (long)reply[0];
+        if (reply.Length < 3)
+        {
+            return new CompleteAndReadResult(processed, [], []);
+        }
+
+        var verdicts = (RedisValue[])reply[1]!;
+        var begun = new BeginResult?[verdicts.Length];
+        for (var i = 0; i < verdicts.Length; i++)
+        {
+            begun[i] = verdicts[i].IsNullOrEmpty ? null : Verdict(verdicts[i]);
+        }
+
+        return new CompleteAndReadResult(processed, BlockingReader.Parse(reply[2]), begun);
+    }
 
     public async Task AckAsync(string streamId) => await Db.StreamAcknowledgeAsync(keys.StreamKey, keys.Group, streamId);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Runner.Core.Diagnostics;
 using Runner.Core.Redis;
 using StackExchange.Redis;
 
@@ -24,6 +25,8 @@ public sealed class QueueWorker : BackgroundService
     private readonly JobExecutor executor;
     private readonly QueueHousekeeping housekeeping;
     private readonly CancellationTokenSource abort = new();
+    private readonly CompletionBatch completions;
+    private readonly HotPathSettings hotPath;
 
     private readonly IConnectionMultiplexer redis;
     private readonly IHostApplicationLifetime? lifetime;
@@ -34,7 +37,7 @@ public sealed class QueueWorker : BackgroundService
     /// <summary>Built by <c>AddRunnerQueue</c>: its parts are services registered there.</summary>
     internal QueueWorker(IConnectionMultiplexer redis, IOptions<QueueOptions> options, QueueStore store, BlockingReader reader,
         JobExecutor executor, QueueHousekeeping housekeeping, JobSlots slots, InFlightJobs inFlight, RedisOutage outage,
-        TimeProvider timeProvider, ILogger<QueueWorker> logger, IHostApplicationLifetime? lifetime = null)
+        RunnerMetrics metrics, TimeProvider timeProvider, ILogger<QueueWorker> logger, IHostApplicationLifetime? lifetime = null)
     {
         this.redis = redis;
         this.lifetime = lifetime;
@@ -48,6 +51,8 @@ public sealed class QueueWorker : BackgroundService
         this.outage = outage;
         this.timeProvider = timeProvider;
         this.logger = logger;
+        hotPath = new HotPathSettings(this.options.Consumer, [.. executor.Events], this.options.ClaimIdle, this.options.IdempotencyWindow);
+        completions = new CompletionBatch(store, hotPath, inFlight, metrics, outage, timeProvider, logger, abort.Token);
     }
 
     /// <summary>Entries this process holds right now (read, running or waiting for Redis to take their outcome).</summary>
@@ -100,9 +105,32 @@ public sealed class QueueWorker : BackgroundService
 
     private async Task ReadLoopAsync(CancellationToken stoppingToken)
     {
+        // Registered once: wakes the loop from its slot wait and fails a blocking read that is under way.
+        await using var stopping = stoppingToken.UnsafeRegister(static state =>
+        {
+            var worker = (QueueWorker)state!;
+            worker.slots.Interrupt();
+            _ = worker.reader.DisposeAsync().AsTask();
+        }, this);
+        try
+        {
+            await ReadUntilStoppedAsync(stoppingToken);
+        }
+        finally
+        {
+            // From here the completion batch writes what finishing jobs hand it on its own.
+            completions.Park();
+        }
+    }
+
+    private async Task ReadUntilStoppedAsync(CancellationToken stoppingToken)
+    {
         var recoverOwnFrom = (string?)"0";
         var recoveriesSeen = outage.Recoveries;
         var nextReclaim = timeProvider.GetUtcNow();
+
+        // The last read found entries: read the next ones without blocking, in the script that writes completions.
+        var hot = false;
         for (var failures = 0; !stoppingToken.IsCancellationRequested;)
         {
             int free;
@@ -116,8 +144,10 @@ public sealed class QueueWorker : BackgroundService
             }
 
             var started = 0;
+            List<FinishedJob>? writing = null;
             try
             {
+                await completions.ResumeAsync();
                 if (outage.Recoveries != recoveriesSeen)
                 {
                     // A read whose reply was lost in the outage left entries pending for us that we never saw.
@@ -127,48 +157,87 @@ public sealed class QueueWorker : BackgroundService
                     nextReclaim = timeProvider.GetUtcNow() + options.HeartbeatInterval;
                 }
 
-                IReadOnlyList<Delivered> batch;
+                List<PreparedEntry> prepared;
+                BeginResult?[]? begun;
                 if (recoverOwnFrom is not null)
                 {
-                    batch = await store.ReadOwnPendingAsync(options.Consumer, recoverOwnFrom, free);
+                    var batch = await store.ReadOwnPendingAsync(options.Consumer, recoverOwnFrom, free);
                     recoverOwnFrom = batch.Count < free ? null : batch[^1].Entry.Id.ToString();
+                    prepared = Prepare(batch);
+                    begun = await BeginBatchAsync(prepared);
                 }
                 else if (timeProvider.GetUtcNow() >= nextReclaim)
                 {
                     nextReclaim = timeProvider.GetUtcNow() + options.ReclaimInterval;
-                    (batch, autoClaimCursor) = await store.AutoClaimAsync(options.Consumer, options.ClaimIdle, autoClaimCursor, free);
+                    (var batch, autoClaimCursor) = await store.AutoClaimAsync(options.Consumer, options.ClaimIdle, autoClaimCursor, free);
                     LogReclaimed(batch);
+                    prepared = Prepare(batch);
+                    begun = await BeginBatchAsync(prepared);
+                }
+                else if (hot || completions.HasWaiting)
+                {
+                    // One round trip: the complete step of every job finished since the last turn, then the next
+                    // entries for the free slots (those jobs' slots included: they are acked first, in the same
+                    // script, so this process never holds more entries than it has slots), begun in the same script.
+                    writing = completions.TakeAll();
+                    var result = await store.CompleteAndReadAsync(writing, free, hotPath, timeProvider.GetUtcNow());
+                    if (writing is not null)
+                    {
+                        completions.Written(writing);
+                        writing = null;
+                    }
+
+                    hot = result.Entries.Count > 0;
+                    prepared = PrepareRead(result.Entries);
+                    begun = result.Verdicts;
                 }
                 else
                 {
-                    var entries = await reader.ReadAsync(free, stoppingToken);
-                    batch = [.. entries.Select(entry => new Delivered(entry, 1))];
-                    if (entries.Count > 0)
-                    {
-                        lastReadId = entries[^1].Id.ToString();
-                    }
+                    completions.Park();
+                    var entries = await reader.ReadAsync(free);
+                    hot = entries.Count > 0;
+                    prepared = PrepareRead(entries);
+                    begun = await BeginBatchAsync(prepared);
                 }
 
                 outage.Succeeded();
                 failures = 0;
-                var prepared = batch.Where(d => !inFlight.Contains(d.Entry.Id.ToString())).Select(executor.Prepare).ToList();
-                var begun = await BeginBatchAsync(prepared);
                 for (var i = 0; i < prepared.Count; i++)
                 {
-                    started += Start(prepared[i], begun?[i]) ? 1 : 0;
+                    // The last job that takes the last free slot runs here, up to its first real await: the loop has
+                    // nothing else to do until a slot frees. Others go to the thread pool so they start side by side.
+                    var last = i == prepared.Count - 1 && started + 1 == free;
+                    started += Start(prepared[i], begun?[i], inline: last) ? 1 : 0;
                 }
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
                 // Stopping: whatever the read was doing no longer matters; the drain must still run.
+                if (writing is not null)
+                {
+                    completions.PutBack(writing);
+                }
+
                 return;
             }
             catch (RedisServerException exception) when (IsMissingGroup(exception))
             {
+                if (writing is not null)
+                {
+                    completions.PutBack(writing);
+                }
+
+                hot = false;
                 await RecreateGroupAsync(stoppingToken);
             }
             catch (Exception exception)
             {
+                if (writing is not null)
+                {
+                    completions.PutBack(writing);
+                }
+
+                hot = false;
                 failures++;
                 outage.Report(exception, "reading the stream");
                 await DelayAsync(outage.Backoff(failures), stoppingToken);
@@ -178,6 +247,37 @@ public sealed class QueueWorker : BackgroundService
                 slots.Release(free - started);
             }
         }
+    }
+
+    private List<PreparedEntry> Prepare(IReadOnlyList<Delivered> batch)
+    {
+        var prepared = new List<PreparedEntry>(batch.Count);
+        foreach (var delivered in batch)
+        {
+            if (!inFlight.Contains(delivered.Entry.Id.ToString()))
+            {
+                prepared.Add(executor.Prepare(delivered));
+            }
+        }
+
+        return prepared;
+    }
+
+    /// <summary>New entries (read with <c>&gt;</c>): delivered once, and never held already.</summary>
+    private List<PreparedEntry> PrepareRead(IReadOnlyList<StreamEntry> entries)
+    {
+        var prepared = new List<PreparedEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            prepared.Add(executor.Prepare(new Delivered(entry, 1)));
+        }
+
+        if (entries.Count > 0)
+        {
+            lastReadId = entries[^1].Id.ToString();
+        }
+
+        return prepared;
     }
 
     /// <summary>
@@ -223,7 +323,7 @@ public sealed class QueueWorker : BackgroundService
         return byEntry;
     }
 
-    private bool Start(PreparedEntry prepared, BeginResult? begun)
+    private bool Start(PreparedEntry prepared, BeginResult? begun, bool inline)
     {
         var held = new InFlightJob(prepared.Delivered.Entry.Id.ToString(), options.Consumer);
         if (!inFlight.TryAdd(held))
@@ -231,24 +331,41 @@ public sealed class QueueWorker : BackgroundService
             return false;
         }
 
-        _ = Task.Run(async () =>
+        if (inline)
         {
-            try
-            {
-                await executor.RunAsync(prepared, held, begun, abort.Token);
-            }
-            catch (Exception exception)
-            {
-                logger.LogError(exception, "Entry {StreamId} stays pending after an unexpected error; it is reclaimed later", held.StreamId);
-            }
-            finally
+            _ = RunAsync(prepared, held, begun);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static job => _ = job.Worker.RunAsync(job.Prepared, job.Held, job.Begun),
+                (Worker: this, Prepared: prepared, Held: held, Begun: begun), preferLocal: true);
+        }
+
+        return true;
+    }
+
+    private async Task RunAsync(PreparedEntry prepared, InFlightJob held, BeginResult? begun)
+    {
+        var handedOver = false;
+        try
+        {
+            handedOver = await executor.RunAsync(prepared, held, begun, completions, abort.Token);
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Entry {StreamId} stays pending after an unexpected error; it is reclaimed later", held.StreamId);
+        }
+        finally
+        {
+            if (!handedOver)
             {
                 inFlight.Remove(held.StreamId);
                 held.Finished();
-                slots.Release();
             }
-        }, CancellationToken.None);
-        return true;
+
+            // Last: this may run the read loop's next turn right here.
+            slots.Release();
+        }
     }
 
     /// <summary>Lets running jobs finish for up to RUNNER_SHUTDOWN_TIMEOUT; the rest stay pending for another replica.</summary>
