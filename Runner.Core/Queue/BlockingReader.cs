@@ -49,8 +49,14 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
     /// Up to <paramref name="count"/> new entries, or none after the block time. A blocking call cannot be cancelled on
     /// the server: <see cref="DisposeAsync"/> (the worker registers it once on its stop token, instead of a cancellable
     /// wrapper and a thread hop per read) closes the connection, which fails the waiting read at once.
+    /// With <paramref name="begin"/>, the begin script for what the read delivers (<see cref="QueueScripts.BeginDelivered"/>)
+    /// goes right behind the read on this connection: Redis runs it as soon as the read returns, so a job picked up by
+    /// an idle worker starts after one round trip, not two. Its verdicts are keyed by stream id; none when it failed
+    /// (each job then asks on its own).
     /// </summary>
-    public async Task<IReadOnlyList<StreamEntry>> ReadAsync(int count)
+    /// <param name="begin">The highest stream id this consumer had been handed before this read, and the settings.</param>
+    public async Task<(IReadOnlyList<StreamEntry> Entries, Dictionary<string, BeginResult>? Verdicts)> ReadAsync(int count,
+        (string AfterId, HotPathSettings Settings)? begin = null)
     {
         ObjectDisposedException.ThrowIf(closed, this);
         if (connection is null)
@@ -64,14 +70,54 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
             }
         }
 
+        var db = connection!.GetDatabase();
         var blockMs = Math.Max(1, (long)block.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        var read = connection!.GetDatabase().ExecuteAsync("XREADGROUP",
+        var read = db.ExecuteAsync("XREADGROUP",
         [
             "GROUP", keys.Group, consumer, "COUNT", count.ToString(CultureInfo.InvariantCulture), "BLOCK", blockMs,
             // The stream as a RedisKey, so a cluster connection sends the read straight to the node owning its slot.
             "STREAMS", keys.StreamKey, ">",
         ], CommandFlags.None);
-        return Parse(await read);
+        Task<RedisResult>? begun = null;
+        if (begin is { } wanted)
+        {
+            var values = new RedisValue[4 + wanted.Settings.ArgumentCount];
+            values[0] = keys.Group;
+            values[1] = consumer;
+            values[2] = wanted.AfterId;
+            values[3] = count;
+            wanted.Settings.WriteArguments(values, 4, keys);
+            begun = db.ScriptEvaluateAsync(QueueScripts.BeginDelivered, [keys.StreamKey], values);
+            _ = begun.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        var entries = Parse(await read);
+        if (begun is null || entries.Count == 0)
+        {
+            return (entries, null);
+        }
+
+        try
+        {
+            var reply = (RedisResult[])(await begun)!;
+            var ids = (RedisValue[])reply[0]!;
+            var verdicts = (RedisValue[])reply[1]!;
+            var byId = new Dictionary<string, BeginResult>(ids.Length, StringComparer.Ordinal);
+            for (var i = 0; i < ids.Length && i < verdicts.Length; i++)
+            {
+                if (!verdicts[i].IsNullOrEmpty)
+                {
+                    byId[ids[i].ToString()] = QueueStore.Verdict(verdicts[i]);
+                }
+            }
+
+            return (entries, byId);
+        }
+        catch (Exception exception) when (exception is RedisException or InvalidCastException or IndexOutOfRangeException)
+        {
+            return (entries, null);
+        }
     }
 
     /// <summary>Parses the RESP2 reply: nil, or [[stream, [[id, [field, value, …]], …]]].</summary>

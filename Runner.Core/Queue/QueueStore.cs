@@ -21,7 +21,27 @@ internal sealed record Delivered(StreamEntry Entry, long Deliveries);
 
 /// <summary>What the combined complete-and-read script needs: this consumer, how long done keys and running keys live.</summary>
 /// <param name="Events">The events some handler takes: only those entries are begun in the script.</param>
-internal sealed record HotPathSettings(string Consumer, IReadOnlyCollection<string> Events, TimeSpan Lease, TimeSpan DoneFor);
+internal sealed record HotPathSettings(string Consumer, IReadOnlyCollection<string> Events, TimeSpan Lease, TimeSpan DoneFor)
+{
+    /// <summary>How many script arguments <see cref="WriteArguments"/> writes.</summary>
+    public int ArgumentCount => 5 + Events.Count;
+
+    /// <summary>The arguments of the scripts' shared begin part (QueueScripts.BeginReadEntries), from <paramref name="at"/>.</summary>
+    public int WriteArguments(RedisValue[] values, int at, QueueKeys keys)
+    {
+        values[at++] = Math.Max(1, (long)Lease.TotalMilliseconds);
+        values[at++] = keys.DonePrefix;
+        values[at++] = keys.RunningPrefix;
+        values[at++] = JobParser.MaxDeliveryLength;
+        values[at++] = Events.Count;
+        foreach (var name in Events)
+        {
+            values[at++] = name;
+        }
+
+        return at;
+    }
+}
 
 /// <summary>
 /// The reply of <see cref="QueueStore.CompleteAndReadAsync"/>: how many completed entries were acked, the entries read,
@@ -82,7 +102,7 @@ internal sealed class QueueStore(IConnectionMultiplexer redis, QueueKeys keys) :
         return [.. verdicts.Select(verdict => Verdict(verdict))];
     }
 
-    private static BeginResult Verdict(string? result) => result switch
+    internal static BeginResult Verdict(string? result) => result switch
     {
         "done" => BeginResult.AlreadyDone,
         "busy" => BeginResult.RunningElsewhere,
@@ -104,26 +124,15 @@ internal sealed class QueueStore(IConnectionMultiplexer redis, QueueKeys keys) :
         DateTimeOffset now)
     {
         var jobs = completed?.Count ?? 0;
-        var events = settings.Events;
         var scriptKeys = new RedisKey[2 + 2 * jobs];
-        var values = new RedisValue[9 + events.Count + 2 * jobs];
+        var values = new RedisValue[4 + settings.ArgumentCount + 2 * jobs];
         scriptKeys[0] = keys.StreamKey;
         scriptKeys[1] = StatsKey(now);
         values[0] = keys.Group;
         values[1] = settings.Consumer;
         values[2] = Milliseconds(settings.DoneFor);
         values[3] = readCount;
-        values[4] = Milliseconds(settings.Lease);
-        values[5] = keys.DonePrefix;
-        values[6] = keys.RunningPrefix;
-        values[7] = JobParser.MaxDeliveryLength;
-        values[8] = events.Count;
-        var next = 9;
-        foreach (var name in events)
-        {
-            values[next++] = name;
-        }
-
+        var next = settings.WriteArguments(values, 4, keys);
         for (var i = 0; i < jobs; i++)
         {
             var job = completed![i];

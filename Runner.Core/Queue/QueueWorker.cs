@@ -34,6 +34,9 @@ public sealed class QueueWorker : BackgroundService
     private string autoClaimCursor = "0-0";
     private string? lastReadId;
 
+    /// <summary>The highest stream id handed to this consumer so far: what a blocking read delivers comes after it.</summary>
+    private string? highestSeenId;
+
     /// <summary>Built by <c>AddRunnerQueue</c>: its parts are services registered there.</summary>
     internal QueueWorker(IConnectionMultiplexer redis, IOptions<QueueOptions> options, QueueStore store, BlockingReader reader,
         JobExecutor executor, QueueHousekeeping housekeeping, JobSlots slots, InFlightJobs inFlight, RedisOutage outage,
@@ -194,10 +197,10 @@ public sealed class QueueWorker : BackgroundService
                 else
                 {
                     completions.Park();
-                    var entries = await reader.ReadAsync(free);
+                    var (entries, verdicts) = await reader.ReadAsync(free, (highestSeenId ?? "0-0", hotPath));
                     hot = entries.Count > 0;
                     prepared = PrepareRead(entries);
-                    begun = await BeginBatchAsync(prepared);
+                    begun = verdicts is null ? await BeginBatchAsync(prepared) : ByEntry(prepared, verdicts);
                 }
 
                 outage.Succeeded();
@@ -254,6 +257,7 @@ public sealed class QueueWorker : BackgroundService
         var prepared = new List<PreparedEntry>(batch.Count);
         foreach (var delivered in batch)
         {
+            Saw(delivered.Entry.Id);
             if (!inFlight.Contains(delivered.Entry.Id.ToString()))
             {
                 prepared.Add(executor.Prepare(delivered));
@@ -275,9 +279,33 @@ public sealed class QueueWorker : BackgroundService
         if (entries.Count > 0)
         {
             lastReadId = entries[^1].Id.ToString();
+            Saw(entries[^1].Id);
         }
 
         return prepared;
+    }
+
+    private void Saw(RedisValue id)
+    {
+        if (StreamId.TryParse(id.ToString(), out var seen) && (highestSeenId is null || !StreamId.TryParse(highestSeenId, out var highest) || seen > highest))
+        {
+            highestSeenId = id.ToString();
+        }
+    }
+
+    /// <summary>The begin verdicts of a read batch, by entry; null for entries without one (each then asks on its own).</summary>
+    private static BeginResult?[] ByEntry(List<PreparedEntry> prepared, Dictionary<string, BeginResult> verdicts)
+    {
+        var byEntry = new BeginResult?[prepared.Count];
+        for (var i = 0; i < prepared.Count; i++)
+        {
+            if (verdicts.TryGetValue(prepared[i].Delivered.Entry.Id.ToString(), out var verdict))
+            {
+                byEntry[i] = verdict;
+            }
+        }
+
+        return byEntry;
     }
 
     /// <summary>
