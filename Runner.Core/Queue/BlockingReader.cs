@@ -39,6 +39,7 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         options.Protocol = RedisProtocol.Resp2;
         options.ReconnectRetryPolicy = new ExponentialRetry(200, 5_000);
         options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.SocketManager = SocketManager.ThreadPool;
 
         // No pub/sub on this connection: it only ever runs the blocking read.
         options.CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE" }, available: false);
