@@ -31,6 +31,14 @@ public sealed class QueueWorker : BackgroundService
     private readonly IConnectionMultiplexer redis;
     private readonly IHostApplicationLifetime? lifetime;
 
+    /// <summary>A job's synchronous part (up to its handler's first await) longer than this means handlers may block.</summary>
+    private static readonly TimeSpan MayBlockAfter = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Jobs seen starting quickly on the thread pool before the loop starts jobs on its own thread.</summary>
+    private const int FastStartsBeforeInline = 16;
+
+    private int fastStarts;
+    private int startMode = (int)StartMode.Learning;
     private string autoClaimCursor = "0-0";
     private string? lastReadId;
 
@@ -207,10 +215,12 @@ public sealed class QueueWorker : BackgroundService
                 failures = 0;
                 for (var i = 0; i < prepared.Count; i++)
                 {
-                    // The last job that takes the last free slot runs here, up to its first real await: the loop has
-                    // nothing else to do until a slot frees. Others go to the thread pool so they start side by side.
-                    var last = i == prepared.Count - 1 && started + 1 == free;
-                    started += Start(prepared[i], begun?[i], inline: last) ? 1 : 0;
+                    // A job runs here, on the loop's thread, up to its handler's first real await (no hand-off to
+                    // another thread) once handlers have shown they do not block; until then, and for good after one
+                    // did, jobs go to the thread pool, except the one taking the last free slot: the loop has nothing
+                    // else to do until a slot frees.
+                    var inline = StartModeNow == StartMode.Inline || (i == prepared.Count - 1 && started + 1 == free);
+                    started += Start(prepared[i], begun?[i], inline) ? 1 : 0;
                 }
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
@@ -377,7 +387,10 @@ public sealed class QueueWorker : BackgroundService
         var handedOver = false;
         try
         {
-            handedOver = await executor.RunAsync(prepared, held, begun, completions, abort.Token);
+            var began = timeProvider.GetTimestamp();
+            var run = executor.RunAsync(prepared, held, begun, completions, abort.Token);
+            ObserveStart(timeProvider.GetElapsedTime(began));
+            handedOver = await run;
         }
         catch (Exception exception)
         {
@@ -394,6 +407,42 @@ public sealed class QueueWorker : BackgroundService
             // Last: this may run the read loop's next turn right here.
             slots.Release();
         }
+    }
+
+    /// <summary>
+    /// Learns whether jobs may run on the loop's thread: after <see cref="FastStartsBeforeInline"/> jobs whose synchronous
+    /// part was short, yes; after one that held its thread longer than <see cref="MayBlockAfter"/> (a handler blocking
+    /// before its first await), never again. Running here, such a handler holds up the loop that one time only.
+    /// </summary>
+    private void ObserveStart(TimeSpan synchronousPart)
+    {
+        if (StartModeNow == StartMode.Pool)
+        {
+            return;
+        }
+
+        if (synchronousPart > MayBlockAfter)
+        {
+            Volatile.Write(ref startMode, (int)StartMode.Pool);
+            logger.LogWarning("A job ran {Milliseconds:0} ms on its thread before its handler's first await; jobs now start on the thread pool, " +
+                              "so a handler that blocks cannot hold up the others", synchronousPart.TotalMilliseconds);
+            return;
+        }
+
+        if (StartModeNow == StartMode.Learning && Interlocked.Increment(ref fastStarts) >= FastStartsBeforeInline)
+        {
+            // Only from Learning: a switch to Pool made meanwhile stays.
+            Interlocked.CompareExchange(ref startMode, (int)StartMode.Inline, (int)StartMode.Learning);
+        }
+    }
+
+    private StartMode StartModeNow => (StartMode)Volatile.Read(ref startMode);
+
+    private enum StartMode
+    {
+        Learning,
+        Inline,
+        Pool,
     }
 
     /// <summary>Lets running jobs finish for up to RUNNER_SHUTDOWN_TIMEOUT; the rest stay pending for another replica.</summary>
