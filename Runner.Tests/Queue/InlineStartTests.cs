@@ -14,7 +14,8 @@ public sealed class InlineStartTests : RedisTestBase
         var stream = NewStream();
         await new QueueStore(Redis, new QueueKeys(Options(stream))).EnsureGroupAsync("0");
         var waitedFor = new ConcurrentDictionary<string, bool>();
-        using var partnerStarted = new ManualResetEventSlim();
+        var partnerStarted = new ConcurrentDictionary<string, ManualResetEventSlim>();
+        ManualResetEventSlim Started(string delivery) => partnerStarted.GetOrAdd(delivery[(delivery.IndexOf('-', StringComparison.Ordinal) + 1)..], _ => new ManualResetEventSlim());
         var handler = new RecordingHandler
         {
             Behaviour = (job, cancellationToken) =>
@@ -22,12 +23,11 @@ public sealed class InlineStartTests : RedisTestBase
                 if (job.Delivery.StartsWith("blocker", StringComparison.Ordinal))
                 {
                     // Holds its thread (no await) until the job read with it has started, or gives up.
-                    waitedFor[job.Delivery] = partnerStarted.Wait(TimeSpan.FromSeconds(2), cancellationToken);
-                    partnerStarted.Reset();
+                    waitedFor[job.Delivery] = Started(job.Delivery).Wait(TimeSpan.FromSeconds(2), cancellationToken);
                 }
                 else if (job.Delivery.StartsWith("partner", StringComparison.Ordinal))
                 {
-                    partnerStarted.Set();
+                    Started(job.Delivery).Set();
                 }
 
                 return Task.CompletedTask;
