@@ -121,6 +121,9 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Lets a worker that was stopped read again (a host may start a hosted service anew).</summary>
+    public void Reopen() => closed = false;
+
     /// <summary>Parses the RESP2 reply: nil, or [[stream, [[id, [field, value, …]], …]]].</summary>
     internal static IReadOnlyList<StreamEntry> Parse(RedisResult result)
     {

@@ -92,6 +92,7 @@ public sealed class QueueWorker : BackgroundService
             return;
         }
 
+        reader.Reopen();
         using var loops = new CancellationTokenSource();
         var background = new[]
         {
