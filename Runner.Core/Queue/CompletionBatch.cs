@@ -17,8 +17,8 @@ internal sealed class CompletionBatch(QueueStore store, HotPathSettings settings
     private readonly Lock gate = new();
     private List<FinishedJob> waiting = [];
     private bool loopParked = true;
-    private Task pump = Task.CompletedTask;
-    private bool pumping;
+    /// <summary>Set while the pump runs (under the lock, so the read loop can always wait for it); completed when it stops.</summary>
+    private TaskCompletionSource? pumping;
 
     public bool HasWaiting
     {
@@ -36,15 +36,15 @@ internal sealed class CompletionBatch(QueueStore store, HotPathSettings settings
         lock (gate)
         {
             waiting.Add(job);
-            if (!loopParked || pumping)
+            if (!loopParked || pumping is not null)
             {
                 return;
             }
 
-            pumping = true;
+            pumping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        pump = PumpAsync();
+        _ = PumpAsync();
     }
 
     /// <summary>Every waiting job, for the read loop's next script; <see cref="Written"/> or <see cref="PutBack"/> after it.</summary>
@@ -91,15 +91,15 @@ internal sealed class CompletionBatch(QueueStore store, HotPathSettings settings
         lock (gate)
         {
             loopParked = true;
-            if (waiting.Count == 0 || pumping)
+            if (waiting.Count == 0 || pumping is not null)
             {
                 return;
             }
 
-            pumping = true;
+            pumping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        pump = PumpAsync();
+        _ = PumpAsync();
     }
 
     /// <summary>
@@ -111,7 +111,7 @@ internal sealed class CompletionBatch(QueueStore store, HotPathSettings settings
         lock (gate)
         {
             loopParked = false;
-            return pumping ? pump : Task.CompletedTask;
+            return pumping?.Task ?? Task.CompletedTask;
         }
     }
 
@@ -134,7 +134,8 @@ internal sealed class CompletionBatch(QueueStore store, HotPathSettings settings
             {
                 if (!loopParked || waiting.Count == 0)
                 {
-                    pumping = false;
+                    pumping!.TrySetResult();
+                    pumping = null;
                     return;
                 }
 

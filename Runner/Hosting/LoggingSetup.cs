@@ -100,20 +100,27 @@ internal static class LoggingSetup
 }
 
 /// <summary>
-/// Log lines to a stream in batches: each line is formatted into a buffer at once (in order, under one lock), and the
-/// buffer goes out at most <see cref="FlushInterval"/> after its first line, when it is full, when the logger is
-/// disposed (host shutdown, SIGTERM), at process exit and on an unhandled exception, so a crash's last lines are not
-/// lost and <c>docker logs -f</c> still shows a line within a tenth of a second.
+/// Log lines to a stream in batches. An event is only queued where it is logged (a job's thread); the lines are
+/// formatted and written, in order, at most <see cref="FlushInterval"/> after the first queued one, by a timer thread,
+/// so a busy worker neither formats nor makes a write(2) per line on its jobs' path. Also written: when many events
+/// wait (<see cref="MaxQueued"/>, by the thread that logs), when the logger is disposed (host shutdown, SIGTERM), at
+/// process exit and on an unhandled exception, so a crash's last lines are not lost and <c>docker logs -f</c> still
+/// shows a line within a tenth of a second.
 /// </summary>
 internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Queued events beyond which the logging thread writes them itself (memory stays bounded).</summary>
+    private const int MaxQueued = 4_096;
+
     private readonly ITextFormatter formatter;
     private readonly StreamWriter output;
-    private readonly Lock gate = new();
+    private readonly Lock queueGate = new();
+    private readonly Lock writeGate = new();
     private readonly Timer timer;
-    private bool pending;
+    private List<LogEvent> queued = [];
+    private List<LogEvent> spare = [];
     private bool disposed;
 
     public BufferedConsoleSink(ITextFormatter formatter, Stream stream)
@@ -127,27 +134,65 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 
     public void Emit(LogEvent logEvent)
     {
-        lock (gate)
+        bool full;
+        lock (queueGate)
         {
             if (disposed)
             {
                 return;
             }
 
-            formatter.Format(logEvent, output);
-            if (!pending)
+            queued.Add(logEvent);
+            if (queued.Count == 1)
             {
-                pending = true;
                 timer.Change(FlushInterval, Timeout.InfiniteTimeSpan);
             }
+
+            full = queued.Count >= MaxQueued;
+        }
+
+        if (full)
+        {
+            Flush();
         }
     }
 
+    /// <summary>Formats and writes every queued event, in the order they were logged.</summary>
     public void Flush()
     {
-        lock (gate)
+        // One writer at a time, and the swap under it: batches go out in the order they were taken.
+        lock (writeGate)
         {
-            FlushLocked();
+            List<LogEvent> batch;
+            lock (queueGate)
+            {
+                if (queued.Count == 0)
+                {
+                    return;
+                }
+
+                batch = queued;
+                queued = spare;
+                spare = batch;
+            }
+
+            try
+            {
+                foreach (var logEvent in batch)
+                {
+                    formatter.Format(logEvent, output);
+                }
+
+                output.Flush();
+            }
+            catch (IOException)
+            {
+                // Nobody reads standard output any more (closed pipe): the lines have nowhere to go.
+            }
+            finally
+            {
+                batch.Clear();
+            }
         }
     }
 
@@ -155,32 +200,14 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
     {
         AppDomain.CurrentDomain.ProcessExit -= OnExit;
         AppDomain.CurrentDomain.UnhandledException -= OnExit;
-        lock (gate)
+        lock (queueGate)
         {
-            FlushLocked();
             disposed = true;
         }
 
+        Flush();
         timer.Dispose();
     }
 
     private void OnExit(object? sender, EventArgs e) => Flush();
-
-    private void FlushLocked()
-    {
-        if (!pending || disposed)
-        {
-            return;
-        }
-
-        pending = false;
-        try
-        {
-            output.Flush();
-        }
-        catch (IOException)
-        {
-            // Nobody reads standard output any more (closed pipe): the lines have nowhere to go.
-        }
-    }
 }
