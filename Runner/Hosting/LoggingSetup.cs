@@ -112,7 +112,7 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Queued events beyond which the logging thread writes them itself (memory stays bounded).</summary>
-    private const int MaxQueued = 4_096;
+    private const int MaxQueued = 1_024;
 
     private readonly ITextFormatter formatter;
     private readonly StreamWriter output;
