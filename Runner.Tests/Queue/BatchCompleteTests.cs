@@ -188,6 +188,24 @@ public sealed class BatchCompleteTests : RedisTestBase
         await worker.StopAsync(CancellationToken.None);
     }
 
+    [Test]
+    public async Task An_entry_the_read_script_began_but_the_worker_finds_malformed_is_dead_lettered_without_keeping_its_running_key()
+    {
+        var stream = NewStream();
+        await new QueueStore(Redis, new QueueKeys(Options(stream))).EnsureGroupAsync("0");
+
+        // The scripts begin an entry by its fields without parsing the payload; the worker then finds it is not JSON.
+        using var worker = Worker(Redis, Options(stream, configure: o => o.ClaimIdle = TimeSpan.FromMinutes(1)), handlers: new RecordingHandler());
+        await worker.StartAsync(CancellationToken.None);
+        await EnqueueAsync(Redis, stream, "not-json", payload: "{not json");
+        await EventuallyAsync(async () => await Db.StreamLengthAsync($"{stream}:dead") == 1 && await PendingAsync(Redis, stream) == 0,
+            "dead-lettered and acked");
+        await worker.StopAsync(CancellationToken.None);
+
+        Assert.That(await Db.KeyExistsAsync($"{stream}:running:not-json"), Is.False,
+            "a valid entry of the same delivery must not find it running elsewhere for a whole claim idle");
+    }
+
     private async Task<long> BlockedClientsAsync()
     {
         var info = (string)(await Db.ExecuteAsync("INFO", "clients"))!;
