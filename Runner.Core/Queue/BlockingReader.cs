@@ -17,6 +17,7 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
     private readonly string consumer;
     private readonly TimeSpan block;
     private ConnectionMultiplexer? connection;
+    private volatile bool closed;
 
     public BlockingReader(string sharedConfiguration, QueueKeys keys, string consumer, TimeSpan block)
     {
@@ -38,29 +39,90 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         options.Protocol = RedisProtocol.Resp2;
         options.ReconnectRetryPolicy = new ExponentialRetry(200, 5_000);
         options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.SocketManager = SocketManager.ThreadPool;
 
         // No pub/sub on this connection: it only ever runs the blocking read.
         options.CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE" }, available: false);
         return options;
     }
 
-    /// <summary>Up to <paramref name="count"/> new entries, or none after the block time.</summary>
-    public async Task<IReadOnlyList<StreamEntry>> ReadAsync(int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to <paramref name="count"/> new entries, or none after the block time. A blocking call cannot be cancelled on
+    /// the server: <see cref="DisposeAsync"/> (the worker registers it once on its stop token, instead of a cancellable
+    /// wrapper and a thread hop per read) closes the connection, which fails the waiting read at once.
+    /// With <paramref name="begin"/>, the begin script for what the read delivers (<see cref="QueueScripts.BeginDelivered"/>)
+    /// goes right behind the read on this connection: Redis runs it as soon as the read returns, so a job picked up by
+    /// an idle worker starts after one round trip, not two. Its verdicts are keyed by stream id; none when it failed
+    /// (each job then asks on its own).
+    /// </summary>
+    /// <param name="begin">The highest stream id this consumer had been handed before this read, and the settings.</param>
+    public async Task<(IReadOnlyList<StreamEntry> Entries, Dictionary<string, BeginResult>? Verdicts)> ReadAsync(int count,
+        (string AfterId, HotPathSettings Settings)? begin = null)
     {
-        connection ??= await ConnectionMultiplexer.ConnectAsync(options);
+        ObjectDisposedException.ThrowIf(closed, this);
+        if (connection is null)
+        {
+            var opened = await ConnectionMultiplexer.ConnectAsync(options);
+            if (closed || Interlocked.CompareExchange(ref connection, opened, null) is not null)
+            {
+                // Closed while connecting: this connection would never be closed.
+                await opened.DisposeAsync();
+                ObjectDisposedException.ThrowIf(closed, this);
+            }
+        }
+
+        var db = connection!.GetDatabase();
         var blockMs = Math.Max(1, (long)block.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        var read = connection.GetDatabase().ExecuteAsync("XREADGROUP",
+        var read = db.ExecuteAsync("XREADGROUP",
         [
             "GROUP", keys.Group, consumer, "COUNT", count.ToString(CultureInfo.InvariantCulture), "BLOCK", blockMs,
             // The stream as a RedisKey, so a cluster connection sends the read straight to the node owning its slot.
             "STREAMS", keys.StreamKey, ">",
         ], CommandFlags.None);
+        Task<RedisResult>? begun = null;
+        if (begin is { } wanted)
+        {
+            var values = new RedisValue[4 + wanted.Settings.ArgumentCount];
+            values[0] = keys.Group;
+            values[1] = consumer;
+            values[2] = wanted.AfterId;
+            values[3] = count;
+            wanted.Settings.WriteArguments(values, 4, keys);
+            begun = db.ScriptEvaluateAsync(QueueScripts.BeginDelivered, [keys.StreamKey], values);
+            _ = begun.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
 
-        // A blocking call cannot be cancelled on the server: stop waiting for it, and observe its outcome.
-        _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return Parse(await read.WaitAsync(cancellationToken));
+        var entries = Parse(await read);
+        if (begun is null || entries.Count == 0)
+        {
+            return (entries, null);
+        }
+
+        try
+        {
+            var reply = (RedisResult[])(await begun)!;
+            var ids = (RedisValue[])reply[0]!;
+            var verdicts = (RedisValue[])reply[1]!;
+            var byId = new Dictionary<string, BeginResult>(ids.Length, StringComparer.Ordinal);
+            for (var i = 0; i < ids.Length && i < verdicts.Length; i++)
+            {
+                if (!verdicts[i].IsNullOrEmpty)
+                {
+                    byId[ids[i].ToString()] = QueueStore.Verdict(verdicts[i]);
+                }
+            }
+
+            return (entries, byId);
+        }
+        catch (Exception exception) when (exception is RedisException or InvalidCastException or IndexOutOfRangeException)
+        {
+            return (entries, null);
+        }
     }
+
+    /// <summary>Lets a worker that was stopped read again (a host may start a hosted service anew).</summary>
+    public void Reopen() => closed = false;
 
     /// <summary>Parses the RESP2 reply: nil, or [[stream, [[id, [field, value, …]], …]]].</summary>
     internal static IReadOnlyList<StreamEntry> Parse(RedisResult result)
@@ -100,6 +162,7 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
+        closed = true;
         if (Interlocked.Exchange(ref connection, null) is { } open)
         {
             await open.CloseAsync(allowCommandsToComplete: false);
@@ -107,5 +170,9 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         }
     }
 
-    public void Dispose() => Interlocked.Exchange(ref connection, null)?.Dispose();
+    public void Dispose()
+    {
+        closed = true;
+        Interlocked.Exchange(ref connection, null)?.Dispose();
+    }
 }

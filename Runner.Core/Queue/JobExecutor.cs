@@ -43,6 +43,9 @@ internal sealed class JobExecutor
         retryPolicy = new RetryPolicy(this.options);
     }
 
+    /// <summary>The events some handler takes.</summary>
+    public IReadOnlyCollection<string> Events => handlers.Keys;
+
     /// <summary>
     /// Parses a read entry once and says whether it will need its delivery's running key, so the worker can take
     /// the keys of a whole read batch in one script (<see cref="QueueStore.TryBeginManyAsync"/>).
@@ -62,13 +65,15 @@ internal sealed class JobExecutor
     /// <param name="delivered">The entry and its delivery count.</param>
     /// <param name="held">This process's record of the entry (heartbeats read it).</param>
     /// <param name="abort">Cancelled when the shutdown drain time is over: the job is then left pending.</param>
-    public Task RunAsync(Delivered delivered, InFlightJob held, CancellationToken abort) => RunAsync(Prepare(delivered), held, null, abort);
+    public Task RunAsync(Delivered delivered, InFlightJob held, CancellationToken abort) => RunAsync(Prepare(delivered), held, null, null, abort).AsTask();
 
     /// <param name="prepared">The entry as <see cref="Prepare"/> read it.</param>
     /// <param name="held">This process's record of the entry (heartbeats read it).</param>
     /// <param name="begun">The verdict of the batch's begin script for this entry, or null to ask Redis now.</param>
+    /// <param name="completions">Where a succeeded job's complete step goes to be written with others; null: written here.</param>
     /// <param name="abort">Cancelled when the shutdown drain time is over: the job is then left pending.</param>
-    public async Task RunAsync(PreparedEntry prepared, InFlightJob held, BeginResult? begun, CancellationToken abort)
+    /// <returns>True when the job's complete step was handed to <paramref name="completions"/>: the entry stays held until it is written.</returns>
+    public async ValueTask<bool> RunAsync(PreparedEntry prepared, InFlightJob held, BeginResult? begun, CompletionBatch? completions, CancellationToken abort)
     {
         var delivered = prepared.Delivered;
         var entry = delivered.Entry;
@@ -77,15 +82,17 @@ internal sealed class JobExecutor
         {
             // The entry was deleted from the stream while pending (XDEL/trim by someone else): nothing to run.
             await PersistAsync(() => store.AckAsync(streamId), abort);
-            return;
+            return false;
         }
 
         if (parsed.Job is not { } parsedJob)
         {
+            // With a readable delivery the read script may have taken its running key for this entry (it does not
+            // parse the payload): the dead-letter script lets go of it if it holds this entry's token.
             logger.LogWarning("Entry {StreamId} moved to the dead-letter stream: {Error}", streamId, parsed.Error);
-            await PersistAsync(() => store.DeadLetterAsync(entry, parsed.Error!, 0, options.Consumer, null, held.Token, Now), abort);
+            await PersistAsync(() => store.DeadLetterAsync(entry, parsed.Error!, 0, options.Consumer, parsed.Delivery, held.Token, Now), abort);
             metrics.JobsDead.Add(1, new KeyValuePair<string, object?>("event", "malformed"));
-            return;
+            return false;
         }
 
         var job = parsedJob with { MaxAttempts = options.MaxAttempts };
@@ -94,7 +101,7 @@ internal sealed class JobExecutor
         {
             logger.LogDebug("Entry {StreamId} has event {Event} that no handler takes; acknowledged", streamId, job.Event);
             await PersistAsync(() => store.AckAsync(streamId), abort);
-            return;
+            return false;
         }
 
         if (delivered.Deliveries > options.MaxAttempts)
@@ -103,7 +110,7 @@ internal sealed class JobExecutor
             LogFinished(job, repository, "dead-lettered", TimeSpan.Zero, error, LogLevel.Error);
             await PersistAsync(() => store.DeadLetterAsync(entry, error, job.Attempt, options.Consumer, job.Delivery, held.Token, Now), abort);
             metrics.JobsDead.Add(1, new KeyValuePair<string, object?>("event", job.Event));
-            return;
+            return false;
         }
 
         var begin = begun ?? await PersistAsync(() => store.TryBeginAsync(job.Delivery, held.Token, options.ClaimIdle), abort);
@@ -111,7 +118,7 @@ internal sealed class JobExecutor
         {
             LogFinished(job, repository, "skipped: delivery already completed", TimeSpan.Zero, null, LogLevel.Information);
             await PersistAsync(() => store.AckAsync(streamId), abort);
-            return;
+            return false;
         }
 
         if (begin == BeginResult.RunningElsewhere)
@@ -121,15 +128,16 @@ internal sealed class JobExecutor
             LogFinished(job, repository, "deferred: the same delivery is running elsewhere", TimeSpan.Zero, null, LogLevel.Information);
             await PersistAsync(() => store.ScheduleAsync(entry, job.Attempt, due, null, held.Token, string.Empty, Now), abort);
             retryWakeup.Signal(due);
-            return;
+            return false;
         }
 
         held.Delivery = job.Delivery;
         metrics.QueueLag.Record(Math.Max(0, (Now - (EntryTime(streamId) ?? Now)).TotalSeconds), new KeyValuePair<string, object?>("event", job.Event));
-        await RunHandlerAsync(entry, job, repository, handler, held, abort);
+        return await RunHandlerAsync(entry, job, repository, handler, held, completions, abort);
     }
 
-    private async Task RunHandlerAsync(StreamEntry entry, Job job, string repository, IJobHandler handler, InFlightJob held, CancellationToken abort)
+    private async ValueTask<bool> RunHandlerAsync(StreamEntry entry, Job job, string repository, IJobHandler handler, InFlightJob held,
+        CompletionBatch? completions, CancellationToken abort)
     {
         JobLog.Started(logger, job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
         var started = timeProvider.GetTimestamp();
@@ -141,7 +149,7 @@ internal sealed class JobExecutor
         catch (Exception) when (abort.IsCancellationRequested)
         {
             await LeaveAsync(job, repository, held, timeProvider.GetElapsedTime(started));
-            return;
+            return false;
         }
         catch (Exception exception)
         {
@@ -154,7 +162,7 @@ internal sealed class JobExecutor
         if (failure is JobDeferredException deferred)
         {
             await DeferAsync(entry, job, repository, held, deferred, duration, abort);
-            return;
+            return false;
         }
 
         var tags = new KeyValuePair<string, object?>("event", job.Event);
@@ -162,9 +170,15 @@ internal sealed class JobExecutor
         if (failure is null)
         {
             LogFinished(job, repository, "succeeded", duration, null, LogLevel.Information);
+            if (completions is not null)
+            {
+                completions.Add(new FinishedJob(held, job.Delivery, job.Event));
+                return true;
+            }
+
             await PersistAsync(() => store.CompleteAsync(job.StreamId, job.Delivery, held.Token, options.IdempotencyWindow, Now), abort);
             metrics.JobsProcessed.Add(1, tags);
-            return;
+            return false;
         }
 
         var error = Describe(failure);
@@ -174,7 +188,7 @@ internal sealed class JobExecutor
             LogFinished(job, repository, why, duration, error, LogLevel.Error);
             await PersistAsync(() => store.DeadLetterAsync(entry, error, job.Attempt, options.Consumer, job.Delivery, held.Token, Now), abort);
             metrics.JobsDead.Add(1, tags);
-            return;
+            return false;
         }
 
         var delay = retryPolicy.Delay(job.Attempt, (failure as TransientJobException)?.RetryAfter, random.NextDouble());
@@ -184,6 +198,7 @@ internal sealed class JobExecutor
         await PersistAsync(() => store.ScheduleAsync(retry, job.Attempt + 1, due, job.Delivery, held.Token, "retried", Now), abort);
         metrics.JobsFailed.Add(1, tags);
         retryWakeup.Signal(due);
+        return false;
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Runner.Core.Queue;
 /// <summary>Turns a stream entry into a <see cref="Job"/>, or says which field breaks the job contract.</summary>
 internal static class JobParser
 {
-    private const int MaxDeliveryLength = 200;
+    internal const int MaxDeliveryLength = 200;
 
     public static ParsedEntry Parse(StreamEntry entry)
     {

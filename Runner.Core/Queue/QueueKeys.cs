@@ -20,6 +20,12 @@ public sealed record QueueKeys(string Stream, string Group)
     /// <summary>Present for <c>RUNNER_IDEMPOTENCY_TTL</c> after a delivery completed.</summary>
     public RedisKey Done(string delivery) => $"{Stream}:done:{delivery}";
 
+    /// <summary>What every done key starts with (<see cref="Done"/>): scripts that read deliveries themselves build the keys from it.</summary>
+    public string DonePrefix => $"{Stream}:done:";
+
+    /// <summary>What every running key starts with.</summary>
+    public string RunningPrefix => $"{Stream}:running:";
+
     /// <summary>Held while a delivery runs, so a duplicate entry of the same delivery never runs beside it.</summary>
     public RedisKey Running(string delivery) => $"{Stream}:running:{delivery}";
 

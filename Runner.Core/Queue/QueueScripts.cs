@@ -51,6 +51,96 @@ internal static class QueueScripts
         """;
 
     /// <summary>
+    /// Lua shared by the scripts that begin entries they read themselves. ARGV from <c>first</c> on: lease ms, done-key
+    /// prefix, running-key prefix, max delivery length, the number e of handled events, the e events. An entry is
+    /// begun (as <see cref="BeginMany"/> does) only when it has an event some handler takes and a plausible delivery
+    /// and payload (the worker parses it and checks the rest); its token is consumer|id as
+    /// <see cref="InFlightJob.TokenFor"/> builds it. The verdict is done, busy, ok, or '' when not begun.
+    /// </summary>
+    private const string BeginReadEntries = """
+        local function readSettings(first)
+          local settings = { lease = ARGV[first], done = ARGV[first + 1], running = ARGV[first + 2],
+            maxlen = tonumber(ARGV[first + 3]), handled = {} }
+          local events = tonumber(ARGV[first + 4])
+          for i = first + 5, first + 4 + events do settings.handled[ARGV[i]] = true end
+          settings.next = first + 5 + events
+          return settings
+        end
+        local function beginEntry(settings, consumer, id, fields)
+          local event, delivery, payload
+          fields = fields or {}
+          for j = 1, #fields, 2 do
+            local name = fields[j]
+            if name == 'event' then event = event or fields[j + 1]
+            elseif name == 'delivery' then delivery = delivery or fields[j + 1]
+            elseif name == 'payload' then payload = payload or fields[j + 1] end
+          end
+          if not (event and settings.handled[event] and delivery and string.find(delivery, '%S')
+              and #delivery <= settings.maxlen and payload and string.find(payload, '%S')) then
+            return ''
+          end
+          if redis.call('EXISTS', settings.done .. delivery) == 1 then return 'done' end
+          local running, token = settings.running .. delivery, consumer .. '|' .. id
+          local holder = redis.call('GET', running)
+          if holder and holder ~= token then return 'busy' end
+          redis.call('SET', running, token, 'PX', settings.lease)
+          return 'ok'
+        end
+
+        """;
+
+    /// <summary>
+    /// <see cref="Complete"/> for many jobs, then optionally the next non-blocking read, begun in the same script: one
+    /// round trip where the loop would otherwise make three (complete, read, begin). KEYS: stream, stats, then done
+    /// and running of each completed job. ARGV: group, consumer, done ttl ms, read count (0: no read), then the
+    /// settings of <see cref="BeginReadEntries"/>, then id and token of each completed job. Each completion is atomic
+    /// on its own (the whole script is); the stats are counted once. Returns { processed } or
+    /// { processed, verdicts, read reply }, one verdict per read entry.
+    /// </summary>
+    public const string CompleteAndRead = BeginReadEntries + """
+        local group, consumer = ARGV[1], ARGV[2]
+        local settings = readSettings(5)
+        local processed = 0
+        for i = 0, (#KEYS - 2) / 2 - 1 do
+          local done, running = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+          local id, token = ARGV[settings.next + 2 * i], ARGV[settings.next + 2 * i + 1]
+          redis.call('SET', done, id, 'PX', ARGV[3])
+          processed = processed + redis.call('XACK', KEYS[1], group, id)
+          if redis.call('GET', running) == token then redis.call('DEL', running) end
+        end
+        if processed > 0 then
+          redis.call('HINCRBY', KEYS[2], 'processed', processed)
+          redis.call('EXPIRE', KEYS[2], 7200)
+        end
+        local count = tonumber(ARGV[4])
+        if count == 0 then return { processed } end
+        local read = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', KEYS[1], '>')
+        if not read then return { processed } end
+        local verdicts = {}
+        for i, item in ipairs(read[1][2]) do verdicts[i] = beginEntry(settings, consumer, item[1], item[2]) end
+        return { processed, verdicts, read }
+        """;
+
+    /// <summary>
+    /// Sent right behind a blocking XREADGROUP on the same connection, so Redis runs it the moment the read returns:
+    /// begins the entries the read just delivered to this consumer (pending for it after the given id) without a
+    /// round trip of its own. XPENDING and XRANGE, not XREADGROUP with an id, so delivery counts stay as they are.
+    /// KEYS: stream. ARGV: group, consumer, after id (exclusive), count, then the settings of
+    /// <see cref="BeginReadEntries"/>. Returns { ids, verdicts }.
+    /// </summary>
+    public const string BeginDelivered = BeginReadEntries + """
+        local settings = readSettings(5)
+        local ids, verdicts = {}, {}
+        local pending = redis.call('XPENDING', KEYS[1], ARGV[1], '(' .. ARGV[3], '+', ARGV[4], ARGV[2])
+        for i, row in ipairs(pending) do
+          local found = redis.call('XRANGE', KEYS[1], row[1], row[1])[1]
+          ids[i] = row[1]
+          verdicts[i] = found and beginEntry(settings, ARGV[2], row[1], found[2]) or ''
+        end
+        return { ids, verdicts }
+        """;
+
+    /// <summary>
     /// KEYS: stream, retry, running, stats. ARGV: group, id, due ms, member, token, stats field ('' for none).
     /// Acks the entry and schedules its copy (carrying the next attempt) on the retry sorted set.
     /// </summary>

@@ -75,7 +75,8 @@ public static class QueueServiceCollectionExtensions
         services.TryAddSingleton(sp => new QueueWorker(
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<QueueOptions>>(), sp.GetRequiredService<QueueStore>(), sp.GetRequiredService<BlockingReader>(),
             sp.GetRequiredService<JobExecutor>(), sp.GetRequiredService<QueueHousekeeping>(), sp.GetRequiredService<JobSlots>(),
-            sp.GetRequiredService<InFlightJobs>(), sp.GetRequiredService<RedisOutage>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<InFlightJobs>(), sp.GetRequiredService<RedisOutage>(), sp.GetRequiredService<RunnerMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<QueueWorker>>(), sp.GetService<IHostApplicationLifetime>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueWorker>(sp => sp.GetRequiredService<QueueWorker>()));
         services.Configure<HostOptions>(host =>

@@ -19,6 +19,36 @@ internal enum BeginResult
 /// <summary>An entry handed to this consumer, with how many times the group has delivered it so far.</summary>
 internal sealed record Delivered(StreamEntry Entry, long Deliveries);
 
+/// <summary>What the combined complete-and-read script needs: this consumer, how long done keys and running keys live.</summary>
+/// <param name="Events">The events some handler takes: only those entries are begun in the script.</param>
+internal sealed record HotPathSettings(string Consumer, IReadOnlyCollection<string> Events, TimeSpan Lease, TimeSpan DoneFor)
+{
+    /// <summary>How many script arguments <see cref="WriteArguments"/> writes.</summary>
+    public int ArgumentCount => 5 + Events.Count;
+
+    /// <summary>The arguments of the scripts' shared begin part (QueueScripts.BeginReadEntries), from <paramref name="at"/>.</summary>
+    public int WriteArguments(RedisValue[] values, int at, QueueKeys keys)
+    {
+        values[at++] = Math.Max(1, (long)Lease.TotalMilliseconds);
+        values[at++] = keys.DonePrefix;
+        values[at++] = keys.RunningPrefix;
+        values[at++] = JobParser.MaxDeliveryLength;
+        values[at++] = Events.Count;
+        foreach (var name in Events)
+        {
+            values[at++] = name;
+        }
+
+        return at;
+    }
+}
+
+/// <summary>
+/// The reply of <see cref="QueueStore.CompleteAndReadAsync"/>: how many completed entries were acked, the entries read,
+/// and per entry the begin verdict (null: not begun by the script; the job asks on its own if it needs to).
+/// </summary>
+internal sealed record CompleteAndReadResult(long Processed, IReadOnlyList<StreamEntry> Entries, BeginResult?[] Verdicts);
+
 /// <summary>One in-flight entry as the heartbeat sees it.</summary>
 internal sealed record HeldEntry(string StreamId, string? Delivery, string Token);
 
@@ -72,7 +102,7 @@ internal sealed class QueueStore(IConnectionMultiplexer redis, QueueKeys keys) :
         return [.. verdicts.Select(verdict => Verdict(verdict))];
     }
 
-    private static BeginResult Verdict(string? result) => result switch
+    internal static BeginResult Verdict(string? result) => result switch
     {
         "done" => BeginResult.AlreadyDone,
         "busy" => BeginResult.RunningElsewhere,
@@ -84,6 +114,50 @@ internal sealed class QueueStore(IConnectionMultiplexer redis, QueueKeys keys) :
         await Db.ScriptEvaluateAsync(QueueScripts.Complete,
             [keys.StreamKey, keys.Done(delivery), keys.Running(delivery), StatsKey(now)],
             [keys.Group, streamId, Milliseconds(doneFor), token]);
+
+    /// <summary>
+    /// Writes the complete step of every job in <paramref name="completed"/> (each atomic on its own, as
+    /// <see cref="CompleteAsync"/>) and, when <paramref name="readCount"/> &gt; 0, reads up to that many new entries
+    /// without blocking and takes the running keys of those <paramref name="settings"/> says will run: one round trip.
+    /// </summary>
+    public async Task<CompleteAndReadResult> CompleteAndReadAsync(IReadOnlyList<FinishedJob>? completed, int readCount, HotPathSettings settings,
+        DateTimeOffset now)
+    {
+        var jobs = completed?.Count ?? 0;
+        var scriptKeys = new RedisKey[2 + 2 * jobs];
+        var values = new RedisValue[4 + settings.ArgumentCount + 2 * jobs];
+        scriptKeys[0] = keys.StreamKey;
+        scriptKeys[1] = StatsKey(now);
+        values[0] = keys.Group;
+        values[1] = settings.Consumer;
+        values[2] = Milliseconds(settings.DoneFor);
+        values[3] = readCount;
+        var next = settings.WriteArguments(values, 4, keys);
+        for (var i = 0; i < jobs; i++)
+        {
+            var job = completed![i];
+            scriptKeys[2 + 2 * i] = keys.Done(job.Delivery);
+            scriptKeys[3 + 2 * i] = keys.Running(job.Delivery);
+            values[next++] = job.Held.StreamId;
+            values[next++] = job.Held.Token;
+        }
+
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(QueueScripts.CompleteAndRead, scriptKeys, values))!;
+        var processed = (long)reply[0];
+        if (reply.Length < 3)
+        {
+            return new CompleteAndReadResult(processed, [], []);
+        }
+
+        var verdicts = (RedisValue[])reply[1]!;
+        var begun = new BeginResult?[verdicts.Length];
+        for (var i = 0; i < verdicts.Length; i++)
+        {
+            begun[i] = verdicts[i].IsNullOrEmpty ? null : Verdict(verdicts[i]);
+        }
+
+        return new CompleteAndReadResult(processed, BlockingReader.Parse(reply[2]), begun);
+    }
 
     public async Task AckAsync(string streamId) => await Db.StreamAcknowledgeAsync(keys.StreamKey, keys.Group, streamId);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Runner.Core.Diagnostics;
 using Runner.Core.Redis;
 using StackExchange.Redis;
 
@@ -24,17 +25,30 @@ public sealed class QueueWorker : BackgroundService
     private readonly JobExecutor executor;
     private readonly QueueHousekeeping housekeeping;
     private readonly CancellationTokenSource abort = new();
+    private readonly CompletionBatch completions;
+    private readonly HotPathSettings hotPath;
 
     private readonly IConnectionMultiplexer redis;
     private readonly IHostApplicationLifetime? lifetime;
 
+    /// <summary>A job's synchronous part (up to its handler's first await) longer than this means handlers may block.</summary>
+    private static readonly TimeSpan MayBlockAfter = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Jobs seen starting quickly on the thread pool before the loop starts jobs on its own thread.</summary>
+    private const int FastStartsBeforeInline = 16;
+
+    private int fastStarts;
+    private int startMode = (int)StartMode.Learning;
     private string autoClaimCursor = "0-0";
     private string? lastReadId;
+
+    /// <summary>The highest stream id handed to this consumer so far: what a blocking read delivers comes after it.</summary>
+    private string? highestSeenId;
 
     /// <summary>Built by <c>AddRunnerQueue</c>: its parts are services registered there.</summary>
     internal QueueWorker(IConnectionMultiplexer redis, IOptions<QueueOptions> options, QueueStore store, BlockingReader reader,
         JobExecutor executor, QueueHousekeeping housekeeping, JobSlots slots, InFlightJobs inFlight, RedisOutage outage,
-        TimeProvider timeProvider, ILogger<QueueWorker> logger, IHostApplicationLifetime? lifetime = null)
+        RunnerMetrics metrics, TimeProvider timeProvider, ILogger<QueueWorker> logger, IHostApplicationLifetime? lifetime = null)
     {
         this.redis = redis;
         this.lifetime = lifetime;
@@ -48,6 +62,8 @@ public sealed class QueueWorker : BackgroundService
         this.outage = outage;
         this.timeProvider = timeProvider;
         this.logger = logger;
+        hotPath = new HotPathSettings(this.options.Consumer, [.. executor.Events], this.options.ClaimIdle, this.options.IdempotencyWindow);
+        completions = new CompletionBatch(store, hotPath, inFlight, metrics, outage, timeProvider, logger, abort.Token);
     }
 
     /// <summary>Entries this process holds right now (read, running or waiting for Redis to take their outcome).</summary>
@@ -76,6 +92,7 @@ public sealed class QueueWorker : BackgroundService
             return;
         }
 
+        reader.Reopen();
         using var loops = new CancellationTokenSource();
         var background = new[]
         {
@@ -100,9 +117,32 @@ public sealed class QueueWorker : BackgroundService
 
     private async Task ReadLoopAsync(CancellationToken stoppingToken)
     {
+        // Registered once: wakes the loop from its slot wait and fails a blocking read that is under way.
+        await using var stopping = stoppingToken.UnsafeRegister(static state =>
+        {
+            var worker = (QueueWorker)state!;
+            worker.slots.Interrupt();
+            _ = worker.reader.DisposeAsync().AsTask();
+        }, this);
+        try
+        {
+            await ReadUntilStoppedAsync(stoppingToken);
+        }
+        finally
+        {
+            // From here the completion batch writes what finishing jobs hand it on its own.
+            completions.Park();
+        }
+    }
+
+    private async Task ReadUntilStoppedAsync(CancellationToken stoppingToken)
+    {
         var recoverOwnFrom = (string?)"0";
         var recoveriesSeen = outage.Recoveries;
         var nextReclaim = timeProvider.GetUtcNow();
+
+        // The last read found entries: read the next ones without blocking, in the script that writes completions.
+        var hot = false;
         for (var failures = 0; !stoppingToken.IsCancellationRequested;)
         {
             int free;
@@ -116,8 +156,10 @@ public sealed class QueueWorker : BackgroundService
             }
 
             var started = 0;
+            List<FinishedJob>? writing = null;
             try
             {
+                await completions.ResumeAsync();
                 if (outage.Recoveries != recoveriesSeen)
                 {
                     // A read whose reply was lost in the outage left entries pending for us that we never saw.
@@ -127,48 +169,89 @@ public sealed class QueueWorker : BackgroundService
                     nextReclaim = timeProvider.GetUtcNow() + options.HeartbeatInterval;
                 }
 
-                IReadOnlyList<Delivered> batch;
+                List<PreparedEntry> prepared;
+                BeginResult?[]? begun;
                 if (recoverOwnFrom is not null)
                 {
-                    batch = await store.ReadOwnPendingAsync(options.Consumer, recoverOwnFrom, free);
+                    var batch = await store.ReadOwnPendingAsync(options.Consumer, recoverOwnFrom, free);
                     recoverOwnFrom = batch.Count < free ? null : batch[^1].Entry.Id.ToString();
+                    prepared = Prepare(batch);
+                    begun = await BeginBatchAsync(prepared);
                 }
                 else if (timeProvider.GetUtcNow() >= nextReclaim)
                 {
                     nextReclaim = timeProvider.GetUtcNow() + options.ReclaimInterval;
-                    (batch, autoClaimCursor) = await store.AutoClaimAsync(options.Consumer, options.ClaimIdle, autoClaimCursor, free);
+                    (var batch, autoClaimCursor) = await store.AutoClaimAsync(options.Consumer, options.ClaimIdle, autoClaimCursor, free);
                     LogReclaimed(batch);
+                    prepared = Prepare(batch);
+                    begun = await BeginBatchAsync(prepared);
+                }
+                else if (hot || completions.HasWaiting)
+                {
+                    // One round trip: the complete step of every job finished since the last turn, then the next
+                    // entries for the free slots (those jobs' slots included: they are acked first, in the same
+                    // script, so this process never holds more entries than it has slots), begun in the same script.
+                    writing = completions.TakeAll();
+                    var result = await store.CompleteAndReadAsync(writing, free, hotPath, timeProvider.GetUtcNow());
+                    if (writing is not null)
+                    {
+                        completions.Written(writing);
+                        writing = null;
+                    }
+
+                    hot = result.Entries.Count > 0;
+                    prepared = PrepareRead(result.Entries);
+                    begun = result.Verdicts;
                 }
                 else
                 {
-                    var entries = await reader.ReadAsync(free, stoppingToken);
-                    batch = [.. entries.Select(entry => new Delivered(entry, 1))];
-                    if (entries.Count > 0)
-                    {
-                        lastReadId = entries[^1].Id.ToString();
-                    }
+                    completions.Park();
+                    var (entries, verdicts) = await reader.ReadAsync(free, (highestSeenId ?? "0-0", hotPath));
+                    hot = entries.Count > 0;
+                    prepared = PrepareRead(entries);
+                    begun = verdicts is null ? await BeginBatchAsync(prepared) : ByEntry(prepared, verdicts);
                 }
 
                 outage.Succeeded();
                 failures = 0;
-                var prepared = batch.Where(d => !inFlight.Contains(d.Entry.Id.ToString())).Select(executor.Prepare).ToList();
-                var begun = await BeginBatchAsync(prepared);
                 for (var i = 0; i < prepared.Count; i++)
                 {
-                    started += Start(prepared[i], begun?[i]) ? 1 : 0;
+                    // A job runs here, on the loop's thread, up to its handler's first real await (no hand-off to
+                    // another thread) once handlers have shown they do not block; until then, and for good after one
+                    // did, jobs go to the thread pool, except the one taking the last free slot: the loop has nothing
+                    // else to do until a slot frees.
+                    var inline = StartModeNow == StartMode.Inline || (i == prepared.Count - 1 && started + 1 == free);
+                    started += Start(prepared[i], begun?[i], inline) ? 1 : 0;
                 }
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
                 // Stopping: whatever the read was doing no longer matters; the drain must still run.
+                if (writing is not null)
+                {
+                    completions.PutBack(writing);
+                }
+
                 return;
             }
             catch (RedisServerException exception) when (IsMissingGroup(exception))
             {
+                if (writing is not null)
+                {
+                    completions.PutBack(writing);
+                }
+
+                hot = false;
                 await RecreateGroupAsync(stoppingToken);
             }
             catch (Exception exception)
             {
+                if (writing is not null)
+                {
+                    completions.PutBack(writing);
+                }
+
+                hot = false;
                 failures++;
                 outage.Report(exception, "reading the stream");
                 await DelayAsync(outage.Backoff(failures), stoppingToken);
@@ -178,6 +261,62 @@ public sealed class QueueWorker : BackgroundService
                 slots.Release(free - started);
             }
         }
+    }
+
+    private List<PreparedEntry> Prepare(IReadOnlyList<Delivered> batch)
+    {
+        var prepared = new List<PreparedEntry>(batch.Count);
+        foreach (var delivered in batch)
+        {
+            Saw(delivered.Entry.Id);
+            if (!inFlight.Contains(delivered.Entry.Id.ToString()))
+            {
+                prepared.Add(executor.Prepare(delivered));
+            }
+        }
+
+        return prepared;
+    }
+
+    /// <summary>New entries (read with <c>&gt;</c>): delivered once, and never held already.</summary>
+    private List<PreparedEntry> PrepareRead(IReadOnlyList<StreamEntry> entries)
+    {
+        var prepared = new List<PreparedEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            prepared.Add(executor.Prepare(new Delivered(entry, 1)));
+        }
+
+        if (entries.Count > 0)
+        {
+            lastReadId = entries[^1].Id.ToString();
+            Saw(entries[^1].Id);
+        }
+
+        return prepared;
+    }
+
+    private void Saw(RedisValue id)
+    {
+        if (StreamId.TryParse(id.ToString(), out var seen) && (highestSeenId is null || !StreamId.TryParse(highestSeenId, out var highest) || seen > highest))
+        {
+            highestSeenId = id.ToString();
+        }
+    }
+
+    /// <summary>The begin verdicts of a read batch, by entry; null for entries without one (each then asks on its own).</summary>
+    private static BeginResult?[] ByEntry(List<PreparedEntry> prepared, Dictionary<string, BeginResult> verdicts)
+    {
+        var byEntry = new BeginResult?[prepared.Count];
+        for (var i = 0; i < prepared.Count; i++)
+        {
+            if (verdicts.TryGetValue(prepared[i].Delivered.Entry.Id.ToString(), out var verdict))
+            {
+                byEntry[i] = verdict;
+            }
+        }
+
+        return byEntry;
     }
 
     /// <summary>
@@ -223,7 +362,7 @@ public sealed class QueueWorker : BackgroundService
         return byEntry;
     }
 
-    private bool Start(PreparedEntry prepared, BeginResult? begun)
+    private bool Start(PreparedEntry prepared, BeginResult? begun, bool inline)
     {
         var held = new InFlightJob(prepared.Delivered.Entry.Id.ToString(), options.Consumer);
         if (!inFlight.TryAdd(held))
@@ -231,24 +370,80 @@ public sealed class QueueWorker : BackgroundService
             return false;
         }
 
-        _ = Task.Run(async () =>
+        if (inline)
         {
-            try
-            {
-                await executor.RunAsync(prepared, held, begun, abort.Token);
-            }
-            catch (Exception exception)
-            {
-                logger.LogError(exception, "Entry {StreamId} stays pending after an unexpected error; it is reclaimed later", held.StreamId);
-            }
-            finally
+            _ = RunAsync(prepared, held, begun);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static job => _ = job.Worker.RunAsync(job.Prepared, job.Held, job.Begun),
+                (Worker: this, Prepared: prepared, Held: held, Begun: begun), preferLocal: true);
+        }
+
+        return true;
+    }
+
+    private async Task RunAsync(PreparedEntry prepared, InFlightJob held, BeginResult? begun)
+    {
+        var handedOver = false;
+        try
+        {
+            var began = timeProvider.GetTimestamp();
+            var run = executor.RunAsync(prepared, held, begun, completions, abort.Token);
+            ObserveStart(timeProvider.GetElapsedTime(began));
+            handedOver = await run;
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Entry {StreamId} stays pending after an unexpected error; it is reclaimed later", held.StreamId);
+        }
+        finally
+        {
+            if (!handedOver)
             {
                 inFlight.Remove(held.StreamId);
                 held.Finished();
-                slots.Release();
             }
-        }, CancellationToken.None);
-        return true;
+
+            // Last: this may run the read loop's next turn right here.
+            slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Learns whether jobs may run on the loop's thread: after <see cref="FastStartsBeforeInline"/> jobs whose synchronous
+    /// part was short, yes; after one that held its thread longer than <see cref="MayBlockAfter"/> (a handler blocking
+    /// before its first await), never again. Running here, such a handler holds up the loop that one time only.
+    /// </summary>
+    private void ObserveStart(TimeSpan synchronousPart)
+    {
+        if (StartModeNow == StartMode.Pool)
+        {
+            return;
+        }
+
+        if (synchronousPart > MayBlockAfter)
+        {
+            Volatile.Write(ref startMode, (int)StartMode.Pool);
+            logger.LogWarning("A job ran {Milliseconds:0} ms on its thread before its handler's first await; jobs now start on the thread pool, " +
+                              "so a handler that blocks cannot hold up the others", synchronousPart.TotalMilliseconds);
+            return;
+        }
+
+        if (StartModeNow == StartMode.Learning && Interlocked.Increment(ref fastStarts) >= FastStartsBeforeInline)
+        {
+            // Only from Learning: a switch to Pool made meanwhile stays.
+            Interlocked.CompareExchange(ref startMode, (int)StartMode.Inline, (int)StartMode.Learning);
+        }
+    }
+
+    private StartMode StartModeNow => (StartMode)Volatile.Read(ref startMode);
+
+    private enum StartMode
+    {
+        Learning,
+        Inline,
+        Pool,
     }
 
     /// <summary>Lets running jobs finish for up to RUNNER_SHUTDOWN_TIMEOUT; the rest stay pending for another replica.</summary>

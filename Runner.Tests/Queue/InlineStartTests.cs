@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Runner.Core.Queue;
+using StackExchange.Redis;
+using static Runner.Tests.Queue.QueueTestKit;
+
+namespace Runner.Tests.Queue;
+
+/// <summary>Jobs start on the read loop's thread once handlers have shown they do not block, and on the pool after one did.</summary>
+public sealed class InlineStartTests : RedisTestBase
+{
+    [Test]
+    public async Task After_a_handler_blocked_its_thread_the_jobs_read_with_a_blocking_one_start_beside_it()
+    {
+        var stream = NewStream();
+        await new QueueStore(Redis, new QueueKeys(Options(stream))).EnsureGroupAsync("0");
+        var waitedFor = new ConcurrentDictionary<string, bool>();
+        var partnerStarted = new ConcurrentDictionary<string, ManualResetEventSlim>();
+        ManualResetEventSlim Started(string delivery) => partnerStarted.GetOrAdd(delivery[(delivery.IndexOf('-', StringComparison.Ordinal) + 1)..], _ => new ManualResetEventSlim());
+        var handler = new RecordingHandler
+        {
+            Behaviour = (job, cancellationToken) =>
+            {
+                if (job.Delivery.StartsWith("blocker", StringComparison.Ordinal))
+                {
+                    // Holds its thread (no await) until the job read with it has started, or gives up.
+                    waitedFor[job.Delivery] = Started(job.Delivery).Wait(TimeSpan.FromSeconds(2), cancellationToken);
+                }
+                else if (job.Delivery.StartsWith("partner", StringComparison.Ordinal))
+                {
+                    Started(job.Delivery).Set();
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+
+        using var worker = Worker(Redis, Options(stream, configure: o => o.Concurrency = 2), handlers: handler);
+        await worker.StartAsync(CancellationToken.None);
+
+        // Enough quick jobs for the worker to run jobs on its loop's thread from then on.
+        for (var i = 0; i < 40; i++)
+        {
+            await EnqueueAsync(Redis, stream, $"quick-{i}");
+        }
+
+        await EventuallyAsync(() => handler.Count == 40, "the quick jobs ran");
+
+        // The first blocking handler may hold up the loop once (it gives up after its own timeout); the second,
+        // read in one batch with its partner, must not: the partner starts while it blocks.
+        await EnqueuePairAsync(stream, "blocker-1", "partner-1");
+        await EventuallyAsync(() => handler.Count == 42, "the first pair ran", TimeSpan.FromSeconds(30));
+        await EnqueuePairAsync(stream, "blocker-2", "partner-2");
+        await EventuallyAsync(() => handler.Count == 44, "the second pair ran", TimeSpan.FromSeconds(30));
+        await worker.StopAsync(CancellationToken.None);
+
+        Assert.That(waitedFor["blocker-2"], Is.True, "the partner started while the blocking handler held its thread");
+    }
+
+    /// <summary>Both entries in one transaction, so the worker's blocking read returns them in one batch.</summary>
+    private async Task EnqueuePairAsync(string stream, string first, string second)
+    {
+        var transaction = Db.CreateTransaction();
+        _ = transaction.StreamAddAsync(stream, Fields(first));
+        _ = transaction.StreamAddAsync(stream, Fields(second));
+        Assert.That(await transaction.ExecuteAsync(), Is.True);
+    }
+
+    private static NameValueEntry[] Fields(string delivery) =>
+        [new("event", "issues"), new("delivery", delivery), new("payload", """{"repository":{"full_name":"octo/repo"}}""")];
+}
