@@ -1,4 +1,5 @@
 using System.Globalization;
+using Runner.Core.Redis;
 using StackExchange.Redis;
 
 namespace Runner.Core.Queue;
@@ -35,7 +36,7 @@ internal sealed class BlockingReader : IAsyncDisposable, IDisposable
         options.AsyncTimeout = timeout;
         options.SyncTimeout = timeout;
         options.AbortOnConnectFail = false;
-        options.ClientName = (options.ClientName ?? "runner") + "-reader";
+        options.ClientName = (options.ClientName ?? RedisServiceCollectionExtensions.ClientName) + "-reader";
         options.Protocol = RedisProtocol.Resp2;
         options.ReconnectRetryPolicy = new ExponentialRetry(200, 5_000);
         options.BacklogPolicy = BacklogPolicy.FailFast;

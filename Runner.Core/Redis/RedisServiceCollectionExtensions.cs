@@ -24,6 +24,9 @@ public static class RedisServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>The name every Runner connection shows in <c>CLIENT LIST</c>.</summary>
+    public const string ClientName = "runner";
+
     public static ConfigurationOptions CreateConnectionOptions(string url)
     {
         if (!RedisUrl.TryParse(url, out var options, out var error))
@@ -32,7 +35,7 @@ public static class RedisServiceCollectionExtensions
         }
 
         options.AbortOnConnectFail = false;
-        options.ClientName = "runner";
+        options.ClientName = ClientName;
         options.ConnectTimeout = 5_000;
         options.ReconnectRetryPolicy = new ExponentialRetry(500, 10_000);
 
