@@ -37,12 +37,14 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TarballEntry[]> tarballExtras = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<long, GitHubStandInInstallation> installations;
     private readonly TaskCompletionSource readBarrier = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource writeBarrier = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RSA? verificationKey;
     private readonly TimeProvider clock;
     private GitHubStandIn? standIn;
     private int writesInFlight;
     private int readsInFlight;
     private int readsArrived;
+    private int writesArrived;
     private int unauthenticated;
 
     private ScriptedGitHub(RSA? verificationKey, string expectedIssuer, TimeProvider clock, IEnumerable<GitHubStandInInstallation> installations)
@@ -93,6 +95,9 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
 
     /// <summary>When set, issue GETs wait until this many are in flight at once (or 5 s pass).</summary>
     public int? ReadRendezvous { get; set; }
+
+    /// <summary>When set, comment POSTs wait until this many are in flight at once (or 5 s pass).</summary>
+    public int? WriteRendezvous { get; set; }
 
     public int MaxConcurrentWrites { get; private set; }
 
@@ -328,21 +333,32 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
             : null;
     }
 
+    /// <summary>
+    /// Holds a request until <paramref name="expected"/> have arrived: they are then in flight together. Requests that
+    /// are wrongly serialised never meet, go on after 5 s one by one, and the concurrency they record shows it.
+    /// </summary>
+    private static Task RendezvousAsync(int? expected, ref int arrived, TaskCompletionSource barrier)
+    {
+        if (expected is not { } count)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (Interlocked.Increment(ref arrived) >= count)
+        {
+            barrier.TrySetResult();
+        }
+
+        return Task.WhenAny(barrier.Task, Task.Delay(TimeSpan.FromSeconds(5)));
+    }
+
     private async Task ReadAsync(HttpContext context, RequestDelegate next)
     {
         var inFlight = Interlocked.Increment(ref readsInFlight);
         MaxConcurrentReads = Math.Max(MaxConcurrentReads, inFlight);
         try
         {
-            if (ReadRendezvous is { } expected)
-            {
-                if (Interlocked.Increment(ref readsArrived) >= expected)
-                {
-                    readBarrier.TrySetResult();
-                }
-
-                await Task.WhenAny(readBarrier.Task, Task.Delay(TimeSpan.FromSeconds(5)));
-            }
+            await RendezvousAsync(ReadRendezvous, ref readsArrived, readBarrier);
 
             await next(context);
         }
@@ -358,6 +374,7 @@ internal sealed partial class ScriptedGitHub : IAsyncDisposable
         MaxConcurrentWrites = Math.Max(MaxConcurrentWrites, inFlight);
         try
         {
+            await RendezvousAsync(WriteRendezvous, ref writesArrived, writeBarrier);
             if (WriteDuration > TimeSpan.Zero)
             {
                 await Task.Delay(WriteDuration);

@@ -47,13 +47,14 @@ public sealed class WriteLaneTests
     public async Task Writes_of_different_installations_do_not_queue_behind_each_other()
     {
         await using var context = await GitHubTestContext.StartAsync(s => s[GitHubOptions.WriteIntervalVariable] = "1s");
-        context.StandIn.WriteDuration = TimeSpan.FromMilliseconds(500);
+        context.StandIn.WriteRendezvous = 2;
         var org = await context.ClientAsync();
         var user = await context.ClientAsync(installationId: GitHubTestContext.InstallationId + 1, repository: new RepositoryRef("alice", "dotfiles"));
 
+        // Queued behind each other, the second write would wait for the first one's spacing on a clock nobody moves.
         await Task.WhenAll(
             org.Issue.Comment.Create("octo-org", "hello", 1, "one"),
-            user.Issue.Comment.Create("alice", "dotfiles", 1, "two"));
+            user.Issue.Comment.Create("alice", "dotfiles", 1, "two")).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(context.StandIn.MaxConcurrentWrites, Is.EqualTo(2));
     }
