@@ -57,22 +57,7 @@ public sealed class BatchBeginTests : RedisTestBase
             [.. read.Select(entry => (Field(entry, "delivery"), $"crashed|{entry.Id}"))], options.ClaimIdle);
         Assert.That(verdicts, Is.All.EqualTo(BeginResult.Run));
 
-        var handler = new RecordingHandler();
-        using var survivor = Worker(Redis, Options(stream, "survivor", o => o.ClaimIdle = TimeSpan.FromMilliseconds(500)), handlers: handler);
-        await survivor.StartAsync(CancellationToken.None);
-        await EventuallyAsync(async () =>
-        {
-            foreach (var delivery in deliveries)
-            {
-                if (!await Db.KeyExistsAsync($"{stream}:done:{delivery}"))
-                {
-                    return false;
-                }
-            }
-
-            return await PendingAsync(Redis, stream) == 0 && await Db.SortedSetLengthAsync($"{stream}:retry") == 0;
-        }, "every entry of the crashed batch reclaimed and completed", TimeSpan.FromSeconds(20));
-        await survivor.StopAsync(CancellationToken.None);
+        var handler = await SurvivorCompletesAllAsync(Redis, stream, deliveries);
 
         Assert.Multiple(async () =>
         {

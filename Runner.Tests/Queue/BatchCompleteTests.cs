@@ -126,7 +126,7 @@ public sealed class BatchCompleteTests : RedisTestBase
         var lost = await store.CompleteAndReadAsync(finished, 3, settings, DateTimeOffset.UtcNow);
         Assert.That(lost.Verdicts, Is.All.EqualTo(BeginResult.Run));
 
-        var handler = await SurviveAsync(stream, ["next-1", "next-2", "next-3"]);
+        var handler = await SurvivorCompletesAllAsync(Redis, stream, ["next-1", "next-2", "next-3"]);
         Assert.Multiple(async () =>
         {
             Assert.That(handler.RunsPerDelivery.Keys, Is.EquivalentTo(new[] { "next-1", "next-2", "next-3" }), "completed jobs are not run again");
@@ -152,7 +152,7 @@ public sealed class BatchCompleteTests : RedisTestBase
         await ReadAndHoldAsync(stream, "crashed", "ran-1", "ran-2", "read-1");
 
         // At-least-once: the entries whose ack was not written run again, exactly once, on the survivor.
-        var handler = await SurviveAsync(stream, ["ran-1", "ran-2", "read-1"]);
+        var handler = await SurvivorCompletesAllAsync(Redis, stream, ["ran-1", "ran-2", "read-1"]);
         Assert.Multiple(async () =>
         {
             Assert.That(handler.RunsPerDelivery.Values, Is.All.EqualTo(1));
@@ -211,33 +211,6 @@ public sealed class BatchCompleteTests : RedisTestBase
         var info = (string)(await Db.ExecuteAsync("INFO", "clients"))!;
         var line = info.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("blocked_clients:", StringComparison.Ordinal));
         return long.Parse(line["blocked_clients:".Length..], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>A survivor with a short claim idle takes over; waits until every entry is completed and nothing is held.</summary>
-    private async Task<RecordingHandler> SurviveAsync(string stream, string[] deliveries)
-    {
-        var handler = new RecordingHandler();
-        using var survivor = Worker(Redis, Options(stream, "survivor", o => o.ClaimIdle = TimeSpan.FromMilliseconds(500)), handlers: handler);
-        await survivor.StartAsync(CancellationToken.None);
-        await EventuallyAsync(async () =>
-        {
-            foreach (var delivery in deliveries)
-            {
-                if (!await Db.KeyExistsAsync($"{stream}:done:{delivery}"))
-                {
-                    return false;
-                }
-            }
-
-            return await PendingAsync(Redis, stream) == 0 && await Db.SortedSetLengthAsync($"{stream}:retry") == 0;
-        }, "every entry completed", TimeSpan.FromSeconds(20));
-        await survivor.StopAsync(CancellationToken.None);
-        foreach (var delivery in deliveries)
-        {
-            Assert.That(await Db.KeyExistsAsync($"{stream}:running:{delivery}"), Is.False, delivery);
-        }
-
-        return handler;
     }
 
     /// <summary>Reads the next entries as <paramref name="consumer"/> and takes their running keys, as the worker does.</summary>

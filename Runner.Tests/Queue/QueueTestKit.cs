@@ -63,6 +63,37 @@ internal static class QueueTestKit
     public static Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         EventuallyAsync(() => Task.FromResult(condition()), what, timeout);
 
+    /// <summary>
+    /// A survivor with a short claim idle takes over what a crashed consumer left; waits until every delivery is done,
+    /// nothing is pending or waiting for a retry, and no running key is left.
+    /// </summary>
+    public static async Task<RecordingHandler> SurvivorCompletesAllAsync(IConnectionMultiplexer redis, string stream, string[] deliveries)
+    {
+        var db = redis.GetDatabase();
+        var handler = new RecordingHandler();
+        using var survivor = Worker(redis, Options(stream, "survivor", o => o.ClaimIdle = TimeSpan.FromMilliseconds(500)), handlers: handler);
+        await survivor.StartAsync(CancellationToken.None);
+        await EventuallyAsync(async () =>
+        {
+            foreach (var delivery in deliveries)
+            {
+                if (!await db.KeyExistsAsync($"{stream}:done:{delivery}"))
+                {
+                    return false;
+                }
+            }
+
+            return await PendingAsync(redis, stream) == 0 && await db.SortedSetLengthAsync($"{stream}:retry") == 0;
+        }, "every entry completed by the survivor", TimeSpan.FromSeconds(20));
+        await survivor.StopAsync(CancellationToken.None);
+        foreach (var delivery in deliveries)
+        {
+            Assert.That(await db.KeyExistsAsync($"{stream}:running:{delivery}"), Is.False, delivery);
+        }
+
+        return handler;
+    }
+
     public static async Task<long> PendingAsync(IConnectionMultiplexer redis, string stream, string group = QueueOptions.DefaultGroup) =>
         (await redis.GetDatabase().StreamPendingAsync(stream, group)).PendingMessageCount;
 
