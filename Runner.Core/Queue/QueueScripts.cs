@@ -6,34 +6,34 @@ namespace Runner.Core.Queue;
 /// </summary>
 internal static class QueueScripts
 {
+    /// <summary>
+    /// Lua shared by every begin script: the verdict for one delivery, done (its done key exists), busy (another
+    /// token holds its running key) or ok (the running key is now <c>token</c>'s, for <c>lease</c> ms).
+    /// </summary>
+    private const string BeginKeys = """
+        local function beginKeys(done, running, token, lease)
+          if redis.call('EXISTS', done) == 1 then return 'done' end
+          local holder = redis.call('GET', running)
+          if holder and holder ~= token then return 'busy' end
+          redis.call('SET', running, token, 'PX', lease)
+          return 'ok'
+        end
+
+        """;
+
     /// <summary>KEYS: done, running. ARGV: token, lease ms. Returns done, busy or ok (the running key is now ours).</summary>
-    public const string Begin = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 'done' end
-        local holder = redis.call('GET', KEYS[2])
-        if holder and holder ~= ARGV[1] then return 'busy' end
-        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-        return 'ok'
+    public const string Begin = BeginKeys + """
+        return beginKeys(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
         """;
 
     /// <summary>
     /// KEYS: done, running of each entry of a read batch, in pairs. ARGV: lease ms, then one token per entry.
     /// <see cref="Begin"/> for the whole batch in one call: returns one verdict (done, busy or ok) per entry.
     /// </summary>
-    public const string BeginMany = """
+    public const string BeginMany = BeginKeys + """
         local verdicts = {}
         for i = 1, #ARGV - 1 do
-          local done, running, token = KEYS[2 * i - 1], KEYS[2 * i], ARGV[i + 1]
-          if redis.call('EXISTS', done) == 1 then
-            verdicts[i] = 'done'
-          else
-            local holder = redis.call('GET', running)
-            if holder and holder ~= token then
-              verdicts[i] = 'busy'
-            else
-              redis.call('SET', running, token, 'PX', ARGV[1])
-              verdicts[i] = 'ok'
-            end
-          end
+          verdicts[i] = beginKeys(KEYS[2 * i - 1], KEYS[2 * i], ARGV[i + 1], ARGV[1])
         end
         return verdicts
         """;
@@ -57,7 +57,7 @@ internal static class QueueScripts
     /// and payload (the worker parses it and checks the rest); its token is consumer|id as
     /// <see cref="InFlightJob.TokenFor"/> builds it. The verdict is done, busy, ok, or '' when not begun.
     /// </summary>
-    private const string BeginReadEntries = """
+    private const string BeginReadEntries = BeginKeys + """
         local function readSettings(first)
           local settings = { lease = ARGV[first], done = ARGV[first + 1], running = ARGV[first + 2],
             maxlen = tonumber(ARGV[first + 3]), handled = {} }
@@ -79,12 +79,7 @@ internal static class QueueScripts
               and #delivery <= settings.maxlen and payload and string.find(payload, '%S')) then
             return ''
           end
-          if redis.call('EXISTS', settings.done .. delivery) == 1 then return 'done' end
-          local running, token = settings.running .. delivery, consumer .. '|' .. id
-          local holder = redis.call('GET', running)
-          if holder and holder ~= token then return 'busy' end
-          redis.call('SET', running, token, 'PX', settings.lease)
-          return 'ok'
+          return beginKeys(settings.done .. delivery, settings.running .. delivery, consumer .. '|' .. id, settings.lease)
         end
 
         """;
