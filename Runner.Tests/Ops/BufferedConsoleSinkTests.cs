@@ -27,6 +27,27 @@ public sealed class BufferedConsoleSinkTests
     }
 
     [Test]
+    public async Task A_full_batch_is_written_by_the_timer_thread_not_by_the_thread_that_logs()
+    {
+        // The thread that logs is often the queue's read loop (jobs start inline): formatting a thousand lines there
+        // stalled every job behind it. Even a batch that fills up before the interval must go out on another thread.
+        var output = new RecordingStream();
+        using var sink = new BufferedConsoleSink(new MessageTemplateTextFormatter("{Message:lj}{NewLine}"), output);
+        using var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger();
+        var loggingThread = Environment.CurrentManagedThreadId;
+        for (var i = 1; i <= 1_500; i++)
+        {
+            logger.Information("line {Number}", i);
+        }
+
+        await Eventually.HoldsAsync(() => Task.FromResult(output.Text.Contains("line 1500", StringComparison.Ordinal)),
+            "every line was written", TimeSpan.FromSeconds(10));
+        Assert.That(output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            Is.EqualTo(Enumerable.Range(1, 1_500).Select(i => $"line {i}")));
+        Assert.That(output.WritingThreads, Does.Not.Contain(loggingThread));
+    }
+
+    [Test]
     public void Disposing_the_logger_writes_what_is_still_buffered()
     {
         var output = new RecordingStream();
@@ -44,8 +65,20 @@ public sealed class BufferedConsoleSinkTests
     {
         private readonly Lock gate = new();
         private readonly StringBuilder text = new();
+        private readonly HashSet<int> writingThreads = [];
 
         public int Writes { get; private set; }
+
+        public IReadOnlyCollection<int> WritingThreads
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return [.. writingThreads];
+                }
+            }
+        }
 
         public string Text
         {
@@ -65,6 +98,7 @@ public sealed class BufferedConsoleSinkTests
             lock (gate)
             {
                 Writes++;
+                writingThreads.Add(Environment.CurrentManagedThreadId);
                 text.Append(Encoding.UTF8.GetString(buffer));
             }
         }

@@ -102,8 +102,9 @@ internal static class LoggingSetup
 /// <summary>
 /// Log lines to a stream in batches. An event is only queued where it is logged (a job's thread); the lines are
 /// formatted and written, in order, at most <see cref="FlushInterval"/> after the first queued one, by a timer thread,
-/// so a busy worker neither formats nor makes a write(2) per line on its jobs' path. Also written: when many events
-/// wait (<see cref="MaxQueued"/>, by the thread that logs), when the logger is disposed (host shutdown, SIGTERM), at
+/// so a busy worker neither formats nor makes a write(2) per line on its jobs' path. Also written: at once by the
+/// timer thread when <see cref="FlushSoonAt"/> events wait, by the thread that logs only when the writer falls
+/// <see cref="MaxQueued"/> behind (memory stays bounded), when the logger is disposed (host shutdown, SIGTERM), at
 /// process exit and on an unhandled exception, so a crash's last lines are not lost and <c>docker logs -f</c> still
 /// shows a line within a tenth of a second.
 /// </summary>
@@ -111,8 +112,15 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Queued events beyond which the logging thread writes them itself (memory stays bounded).</summary>
-    private const int MaxQueued = 1_024;
+    /// <summary>Queued events at which the timer thread writes them without waiting for the interval.</summary>
+    private const int FlushSoonAt = 1_024;
+
+    /// <summary>
+    /// Queued events at which the logging thread writes them itself. Only reached when the writer cannot keep up:
+    /// formatting a batch inline stalls a job's thread (the queue's read loop, when jobs start inline), which is why
+    /// the ordinary full batch goes to the timer thread instead.
+    /// </summary>
+    private const int MaxQueued = 4 * FlushSoonAt;
 
     private readonly ITextFormatter formatter;
     private readonly StreamWriter output;
@@ -146,6 +154,10 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
             if (queued.Count == 1)
             {
                 timer.Change(FlushInterval, Timeout.InfiniteTimeSpan);
+            }
+            else if (queued.Count == FlushSoonAt)
+            {
+                timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
             }
 
             full = queued.Count >= MaxQueued;
