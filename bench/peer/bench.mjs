@@ -28,13 +28,27 @@ function positive(name, fallback) {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+// The runtime environment the image gives Runner (the runtime stage's `ENV DOTNET_*` lines of Runner/Dockerfile), so
+// the bench measures the process as it ships; the environment of this shell still wins.
+const IMAGE_ENV = imageRuntimeEnv(path.join(here, '..', '..', 'Runner', 'Dockerfile'));
+
 // The peers. kind says how jobs are produced and checked: a stream with the job contract's fields, or a BullMQ queue.
 const PEERS = {
   bullmq: { label: 'BullMQ 6.7.0', kind: 'bullmq', command: process.execPath, args: [path.join(here, 'bullmq-worker.mjs')] },
   minimal: { label: 'minimal ioredis loop', kind: 'stream', command: process.execPath, args: [path.join(here, 'streams-worker.mjs')] },
-  runner: { label: 'Runner QueueWorker', kind: 'stream', command: RUNNER, args: ['peer-worker'], env: { BENCH_LOGGING: 'null' } },
-  runnerConsole: { label: 'Runner, console logging', kind: 'stream', command: RUNNER, args: ['peer-worker'], env: { BENCH_LOGGING: 'console' } },
+  runner: { label: 'Runner QueueWorker', kind: 'stream', command: RUNNER, args: ['peer-worker'], env: { ...IMAGE_ENV, BENCH_LOGGING: 'null' } },
+  runnerConsole: { label: 'Runner, console logging', kind: 'stream', command: RUNNER, args: ['peer-worker'], env: { ...IMAGE_ENV, BENCH_LOGGING: 'console' } },
 };
+
+/** `ENV DOTNET_…=…` of the Dockerfile's last stage (one variable per ENV line), minus what this shell sets itself. */
+function imageRuntimeEnv(dockerfile) {
+  const stages = readFileSync(dockerfile, 'utf8').split(/^FROM /m);
+  const env = {};
+  for (const [, name, value] of stages[stages.length - 1].matchAll(/^ENV (DOTNET_\w+)=(\S*)\s*$/gm)) {
+    if (!(name in process.env)) env[name] = value;
+  }
+  return env;
+}
 
 /** A webhook-like JSON body of exactly PAYLOAD_BYTES bytes. */
 function payload(index) {
@@ -406,6 +420,7 @@ function print(results, version) {
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`Peer bench: redis-server ${version} on loopback, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, `
     + `${JOBS} jobs of ${PAYLOAD_BYTES} B (warm-up ${WARMUP}), ${new Date().toISOString()}`);
+  console.log(`Runner's environment from Runner/Dockerfile: ${Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || '(none; set in this shell)'}`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
