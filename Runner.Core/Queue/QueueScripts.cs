@@ -38,15 +38,31 @@ internal static class QueueScripts
         return verdicts
         """;
 
-    /// <summary>KEYS: stream, done, running, stats. ARGV: group, id, done ttl ms, token. Marks done before the ack.</summary>
-    public const string Complete = """
-        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-        local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-        if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
-        if acked == 1 then
-          redis.call('HINCRBY', KEYS[4], 'processed', 1)
-          redis.call('EXPIRE', KEYS[4], 7200)
+    /// <summary>
+    /// Lua shared by the complete scripts: completeEntry marks one entry done before its ack and releases its running
+    /// key if <c>token</c> still holds it ('' for none), returning what XACK returned; countProcessed adds the acked
+    /// ones to the minute's stats.
+    /// </summary>
+    private const string CompleteEntry = """
+        local function completeEntry(stream, group, id, done, running, token, doneTtl)
+          redis.call('SET', done, id, 'PX', doneTtl)
+          local acked = redis.call('XACK', stream, group, id)
+          if token ~= '' and redis.call('GET', running) == token then redis.call('DEL', running) end
+          return acked
         end
+        local function countProcessed(stats, processed)
+          if processed > 0 then
+            redis.call('HINCRBY', stats, 'processed', processed)
+            redis.call('EXPIRE', stats, 7200)
+          end
+        end
+
+        """;
+
+    /// <summary>KEYS: stream, done, running, stats. ARGV: group, id, done ttl ms, token. Marks done before the ack.</summary>
+    public const string Complete = CompleteEntry + """
+        local acked = completeEntry(KEYS[1], ARGV[1], ARGV[2], KEYS[2], KEYS[3], ARGV[4], ARGV[3])
+        countProcessed(KEYS[4], acked)
         return acked
         """;
 
@@ -92,21 +108,15 @@ internal static class QueueScripts
     /// on its own (the whole script is); the stats are counted once. Returns { processed } or
     /// { processed, verdicts, read reply }, one verdict per read entry.
     /// </summary>
-    public const string CompleteAndRead = BeginReadEntries + """
+    public const string CompleteAndRead = BeginReadEntries + CompleteEntry + """
         local group, consumer = ARGV[1], ARGV[2]
         local settings = readSettings(5)
         local processed = 0
         for i = 0, (#KEYS - 2) / 2 - 1 do
-          local done, running = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
           local id, token = ARGV[settings.next + 2 * i], ARGV[settings.next + 2 * i + 1]
-          redis.call('SET', done, id, 'PX', ARGV[3])
-          processed = processed + redis.call('XACK', KEYS[1], group, id)
-          if redis.call('GET', running) == token then redis.call('DEL', running) end
+          processed = processed + completeEntry(KEYS[1], group, id, KEYS[3 + 2 * i], KEYS[4 + 2 * i], token, ARGV[3])
         end
-        if processed > 0 then
-          redis.call('HINCRBY', KEYS[2], 'processed', processed)
-          redis.call('EXPIRE', KEYS[2], 7200)
-        end
+        countProcessed(KEYS[2], processed)
         local count = tonumber(ARGV[4])
         if count == 0 then return { processed } end
         local read = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', KEYS[1], '>')
