@@ -68,6 +68,9 @@ public sealed class TextLineFormatterTests
         yield return Case("DateTime", false, Log(l => l.Information("{A} {B:yyyy}", new DateTime(2020, 1, 2), new DateTime(2021, 1, 2))));
         yield return Case("Guid", false, Log(l => l.Information("{A}", new Guid("0f8fad5b-d9cb-469f-a165-70867728950e"))));
 
+        yield return Case("derived ScalarValue rendering itself", false,
+            Event("d {X:0} {Y}", extra: [new LogEventProperty("X", new Shouting(5)), new LogEventProperty("Y", new Shouting(6))]));
+
         yield return Case("right alignment", false, Log(l => l.Information("[{X,5}]", "ab")));
         yield return Case("left alignment", false, Log(l => l.Information("[{X,-5}] [{Y,3}]", "ab", 12345)));
         yield return Case("destructured structure", false, Log(l => l.Information("s {@X}", new { Name = "n", Count = 3 })));
@@ -204,6 +207,12 @@ public sealed class TextLineFormatterTests
         }
 
         return sink.Events;
+    }
+
+    private sealed class Shouting(object value) : ScalarValue(value)
+    {
+        public override void Render(TextWriter output, string? format = null, IFormatProvider? formatProvider = null) =>
+            output.Write($"LOUD {Value}");
     }
 
     private sealed class Collecting : ILogEventSink

@@ -132,8 +132,10 @@ internal sealed class TextLineFormatter : ITextFormatter
 
             var property = (PropertyToken)token;
             if (property.Alignment.HasValue || property.Destructuring != Destructuring.Default || property.IsPositional
-                || !properties.TryGetValue(property.PropertyName, out var value) || value is not ScalarValue scalar)
+                || !properties.TryGetValue(property.PropertyName, out var value) || value is not ScalarValue scalar
+                || scalar.GetType() != typeof(ScalarValue))
             {
+                // A derived ScalarValue may render itself differently: Serilog calls its Render for formatted numbers.
                 return false;
             }
 
