@@ -8,7 +8,6 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Compact;
-using Serilog.Formatting.Display;
 
 namespace Runner.Hosting;
 
@@ -64,12 +63,12 @@ internal static class LoggingSetup
         }
 
         return buffered
-            ? configuration.WriteTo.Sink(new BufferedConsoleSink(
-                new MessageTemplateTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture), Console.OpenStandardOutput()))
+            ? configuration.WriteTo.Sink(new BufferedConsoleSink(new TextLineFormatter(), Console.OpenStandardOutput()))
             : configuration.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private const string TextTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {SourceContext:l}: {Message:lj}{NewLine}{Exception}";
+    /// <summary>The text line; <see cref="TextLineFormatter"/> writes the same bytes faster and falls back to it.</summary>
+    internal const string TextTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {SourceContext:l}: {Message:lj}{NewLine}{Exception}";
 
     public static bool TryParseLevel(string? value, out LogEventLevel level)
     {

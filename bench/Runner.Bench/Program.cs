@@ -1,10 +1,24 @@
 using Runner.Bench;
 
-const string Usage = "usage: Runner.Bench queue [--jobs N] [--samples N] [--idle-seconds N] | Runner.Bench peer-worker (driven by bench/peer/run.sh)";
+const string Usage = "usage: Runner.Bench queue [--jobs N] [--samples N] [--idle-seconds N] | Runner.Bench console-format [--events N] | Runner.Bench peer-worker (driven by bench/peer/run.sh)";
 
 if (args is ["peer-worker"])
 {
     return await PeerWorker.RunAsync();
+}
+
+if (args is ["console-format", ..])
+{
+    var events = 200_000;
+    if (args is not ["console-format"]
+        && !(args is [_, "--events", var count] && int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out events) && events > 0))
+    {
+        await Console.Error.WriteLineAsync(Usage);
+        return 2;
+    }
+
+    ConsoleFormatBench.Run(events);
+    return 0;
 }
 
 if (args.Length == 0 || args[0] != "queue")
