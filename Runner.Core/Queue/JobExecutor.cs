@@ -139,12 +139,21 @@ internal sealed class JobExecutor
     private async ValueTask<bool> RunHandlerAsync(StreamEntry entry, Job job, string repository, IJobHandler handler, InFlightJob held,
         CompletionBatch? completions, CancellationToken abort)
     {
-        JobLog.Started(logger, job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
         var started = timeProvider.GetTimestamp();
         Exception? failure = null;
         try
         {
-            await handler.HandleAsync(job, abort);
+            var handling = handler.HandleAsync(job, abort);
+
+            // The start line is written when the job first waits for anything (in practice its first network call, a
+            // few microseconds in). A job that ends without waiting (an ignored delivery) writes only its finish line,
+            // which carries every field of the start line: half the lines, and half the logging cost, for those.
+            if (!handling.IsCompleted)
+            {
+                JobLog.Started(logger, job.StreamId, job.Event, job.Delivery, repository, job.Attempt);
+            }
+
+            await handling;
         }
         catch (Exception) when (abort.IsCancellationRequested)
         {

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Runner.Core.Queue;
 
 /// <summary>
-/// The two lines every job writes, source-generated: no params array, no boxing of the numbers and no formatting at
-/// all when the level is off; the message and its structured fields stay exactly what they were.
+/// A job's lines, source-generated: no params array, no boxing of the numbers and no formatting at all when the level
+/// is off. <see cref="Started"/> is written once the handler waits for something (<c>JobExecutor</c>); the finish
+/// line carries every field of it, so a job that ends without waiting writes only that one.
 /// </summary>
 internal static partial class JobLog
 {

@@ -681,21 +681,43 @@ public sealed class QueueWorkerTests : RedisTestBase
     }
 
     [Test]
-    public async Task Each_job_logs_one_start_and_one_finish_line_with_its_details()
+    public async Task A_job_that_waits_logs_its_start_line_while_it_runs_and_a_finish_line_with_its_details()
     {
+        var stream = NewStream();
+        var logger = new FakeLogger<QueueWorker>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var worker = Worker(Redis, Options(stream), logger: logger, handlers: new RecordingHandler { Behaviour = (_, _) => release.Task });
+        await worker.StartAsync(CancellationToken.None);
+        var id = await new JobProducer(Redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-log", Payload);
+        List<FakeLogRecord> LinesOfTheJob() => logger.Collector.GetSnapshot().Where(l => l.Message.Contains(id, StringComparison.Ordinal)).ToList();
+
+        await EventuallyAsync(() => LinesOfTheJob().Count == 1, "the start line, while the handler still waits");
+        Assert.That(LinesOfTheJob()[0].Message, Is.EqualTo($"Job {id} issues d-log for octo/repo attempt 1 started"));
+        release.SetResult();
+        await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:done:d-log"), "job done");
+        await worker.StopAsync(CancellationToken.None);
+
+        var lines = LinesOfTheJob();
+        Assert.That(lines, Has.Count.EqualTo(2));
+        Assert.That(lines[1].Message, Does.Match($"^Job {id} issues d-log for octo/repo attempt 1 succeeded in \\d+ ms$"));
+        Assert.That(lines.Select(l => l.Level), Is.All.EqualTo(LogLevel.Information));
+    }
+
+    [Test]
+    public async Task A_job_that_ends_without_waiting_logs_only_its_finish_line_which_carries_every_field_of_the_start_line()
+    {
+        // An ignored delivery (a comment without a command) ends before its handler awaits anything: one line, not two.
         var stream = NewStream();
         var logger = new FakeLogger<QueueWorker>();
         using var worker = Worker(Redis, Options(stream), logger: logger, handlers: new RecordingHandler());
         await worker.StartAsync(CancellationToken.None);
-        var id = await new JobProducer(Redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-log", Payload);
-        await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:done:d-log"), "job done");
+        var id = await new JobProducer(Redis, stream, TimeProvider.System).EnqueueAsync("issues", "d-quick", Payload);
+        await EventuallyAsync(async () => await Db.KeyExistsAsync($"{stream}:done:d-quick"), "job done");
         await worker.StopAsync(CancellationToken.None);
 
         var lines = logger.Collector.GetSnapshot().Where(l => l.Message.Contains(id, StringComparison.Ordinal)).ToList();
-        Assert.That(lines, Has.Count.EqualTo(2));
-        Assert.That(lines[0].Message, Is.EqualTo($"Job {id} issues d-log for octo/repo attempt 1 started"));
-        Assert.That(lines[1].Message, Does.Match($"^Job {id} issues d-log for octo/repo attempt 1 succeeded in \\d+ ms$"));
-        Assert.That(lines.Select(l => l.Level), Is.All.EqualTo(LogLevel.Information));
+        Assert.That(lines.Select(l => l.Message), Has.Exactly(1).Match($"^Job {id} issues d-quick for octo/repo attempt 1 succeeded in \\d+ ms$"));
+        Assert.That(lines, Has.Count.EqualTo(1), "the finish line is logged after everything else of the job, so a start line would be here");
     }
 
     [Test]
