@@ -111,15 +111,19 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Queued events at which the timer thread writes them without waiting for the interval.</summary>
-    private const int FlushSoonAt = 1_024;
+    /// <summary>
+    /// Queued events at which the timer thread writes them without waiting for the interval. Small on purpose: a
+    /// queued event survives every collection until it is written, and with a thousand of them waiting a busy worker
+    /// spent more on promoting them out of gen0 than on logging (peer bench c=8, bench/FINDINGS.md).
+    /// </summary>
+    private const int FlushSoonAt = 256;
 
     /// <summary>
     /// Queued events at which the logging thread writes them itself. Only reached when the writer cannot keep up:
     /// formatting a batch inline stalls a job's thread (the queue's read loop, when jobs start inline), which is why
     /// the ordinary full batch goes to the timer thread instead.
     /// </summary>
-    private const int MaxQueued = 4 * FlushSoonAt;
+    private const int MaxQueued = 16 * FlushSoonAt;
 
     private readonly ITextFormatter formatter;
     private readonly StreamWriter output;
