@@ -113,8 +113,8 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 
     /// <summary>
     /// Queued events at which the timer thread writes them without waiting for the interval. Small on purpose: a
-    /// queued event survives every collection until it is written, and with a thousand of them waiting a busy worker
-    /// spent more on promoting them out of gen0 than on logging (peer bench c=8, bench/FINDINGS.md).
+    /// queued event survives every collection until it is written; at 1,024 the busy worker's collections kept
+    /// promoting them, 7-11 µs more CPU per job than at 256 (peer bench c=8, bench/FINDINGS.md "Console logging").
     /// </summary>
     private const int FlushSoonAt = 256;
 
