@@ -14,6 +14,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const JOBS = positive('BENCH_JOBS', 50_000);
 const WARMUP = Math.min(positive('BENCH_WARMUP', 5_000), JOBS);
 const SAMPLES = positive('BENCH_SAMPLES', 200);
+// Each cell measured by this many fresh worker processes: jobs/s, CPU and pick-up are the median run's, peak RSS and
+// idle commands the highest seen, problems those of every run (fresh processes of one build move by ±30 % on a
+// shared VM; see FINDINGS.md).
+const REPEAT = positive('BENCH_REPEAT', 1);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8,64').split(',').map(Number);
 const SELECTED = (process.env.BENCH_PEERS ?? 'bullmq,minimal,runner,runnerConsole').split(',');
 const LATENCY_CONCURRENCY = 4;
@@ -334,6 +338,24 @@ async function latency(redis, url, peer) {
   }
 }
 
+/** Runs measure() REPEAT times; the median run by rank(), with the worst peak RSS and idle rate and every problem. */
+async function repeated(measure, rank, log) {
+  const runs = [];
+  for (let i = 0; i < REPEAT; i++) {
+    runs.push(await measure());
+    if (REPEAT > 1) log(`    run ${i + 1}/${REPEAT}: ${rank(runs[i]).toFixed(2)}`);
+  }
+  const median = [...runs].sort((a, b) => rank(a) - rank(b))[Math.floor((runs.length - 1) / 2)];
+  const worst = (field) => (median[field] === undefined ? undefined : Math.max(...runs.map((r) => r[field])));
+  return {
+    ...median,
+    ...(median.peakRss === undefined ? {} : { peakRss: worst('peakRss') }),
+    ...(median.idleAfterDrain === undefined ? {} : { idleAfterDrain: worst('idleAfterDrain') }),
+    ...(median.idle === undefined ? {} : { idle: worst('idle') }),
+    ...(median.problems === undefined ? {} : { problems: runs.map((r) => r.problems).filter(Boolean).join('; ') }),
+  };
+}
+
 const fmt = {
   int: (v) => Math.round(v).toLocaleString('en-US'),
   ms: (v) => `${v.toFixed(2)} ms`,
@@ -353,16 +375,16 @@ async function main() {
       results[key] = { levels: {} };
       for (const c of LEVELS) {
         log(`${peer.label}: c=${c}, ${JOBS} jobs`);
-        results[key].levels[c] = await throughput(redis.client, redis.url, peer, c);
+        results[key].levels[c] = await repeated(() => throughput(redis.client, redis.url, peer, c), (r) => r.jobsPerSecond, log);
         log(`  ${fmt.int(results[key].levels[c].jobsPerSecond)} jobs/s ${results[key].levels[c].problems || 'ok'}`);
       }
       log(`${peer.label}: pick-up latency`);
-      results[key].latency = await latency(redis.client, redis.url, peer);
+      results[key].latency = await repeated(() => latency(redis.client, redis.url, peer), (r) => r.p50, log);
     }
     if (SELECTED.includes('runnerConsole')) results.runnerConsole = { levels: {} };
     for (const c of SELECTED.includes('runnerConsole') ? LEVELS : []) {
       log(`${PEERS.runnerConsole.label}: c=${c}, ${JOBS} jobs`);
-      results.runnerConsole.levels[c] = await throughput(redis.client, redis.url, PEERS.runnerConsole, c);
+      results.runnerConsole.levels[c] = await repeated(() => throughput(redis.client, redis.url, PEERS.runnerConsole, c), (r) => r.jobsPerSecond, log);
     }
   } finally {
     await redis.client.quit();
@@ -420,6 +442,7 @@ function print(results, version) {
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`Peer bench: redis-server ${version} on loopback, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, `
     + `${JOBS} jobs of ${PAYLOAD_BYTES} B (warm-up ${WARMUP}), ${new Date().toISOString()}`);
+  if (REPEAT > 1) console.log(`Each cell: the median of ${REPEAT} fresh worker processes (peak RSS and idle commands: the highest of them).`);
   console.log(`Runner's environment from Runner/Dockerfile: ${Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || '(none; set in this shell)'}`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
