@@ -39,22 +39,34 @@ internal static class QueueScripts
         """;
 
     /// <summary>
-    /// Lua shared by the complete scripts: completeEntry marks one entry done before its ack and releases its running
-    /// key if <c>token</c> still holds it ('' for none), returning what XACK returned; countProcessed adds the acked
-    /// ones to the minute's stats.
+    /// Lua shared by every script that ends or lets go of an entry: releaseIfHeld deletes the running key only while
+    /// <c>token</c> still holds it ('' for none) and returns what DEL returned; countStat adds n to a field of the
+    /// minute's stats hash, which lives two hours.
     /// </summary>
-    private const string CompleteEntry = """
+    private const string EntryEnd = """
+        local function releaseIfHeld(running, token)
+          if token ~= '' and redis.call('GET', running) == token then return redis.call('DEL', running) end
+          return 0
+        end
+        local function countStat(stats, field, n)
+          if n > 0 then
+            redis.call('HINCRBY', stats, field, n)
+            redis.call('EXPIRE', stats, 7200)
+          end
+        end
+
+        """;
+
+    /// <summary>
+    /// Lua shared by the complete scripts: completeEntry marks one entry done before its ack and releases its running
+    /// key, returning what XACK returned.
+    /// </summary>
+    private const string CompleteEntry = EntryEnd + """
         local function completeEntry(stream, group, id, done, running, token, doneTtl)
           redis.call('SET', done, id, 'PX', doneTtl)
           local acked = redis.call('XACK', stream, group, id)
-          if token ~= '' and redis.call('GET', running) == token then redis.call('DEL', running) end
+          releaseIfHeld(running, token)
           return acked
-        end
-        local function countProcessed(stats, processed)
-          if processed > 0 then
-            redis.call('HINCRBY', stats, 'processed', processed)
-            redis.call('EXPIRE', stats, 7200)
-          end
         end
 
         """;
@@ -62,7 +74,7 @@ internal static class QueueScripts
     /// <summary>KEYS: stream, done, running, stats. ARGV: group, id, done ttl ms, token. Marks done before the ack.</summary>
     public const string Complete = CompleteEntry + """
         local acked = completeEntry(KEYS[1], ARGV[1], ARGV[2], KEYS[2], KEYS[3], ARGV[4], ARGV[3])
-        countProcessed(KEYS[4], acked)
+        countStat(KEYS[4], 'processed', acked)
         return acked
         """;
 
@@ -116,7 +128,7 @@ internal static class QueueScripts
           local id, token = ARGV[settings.next + 2 * i], ARGV[settings.next + 2 * i + 1]
           processed = processed + completeEntry(KEYS[1], group, id, KEYS[3 + 2 * i], KEYS[4 + 2 * i], token, ARGV[3])
         end
-        countProcessed(KEYS[2], processed)
+        countStat(KEYS[2], 'processed', processed)
         local count = tonumber(ARGV[4])
         if count == 0 then return { processed } end
         local read = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', KEYS[1], '>')
@@ -149,35 +161,30 @@ internal static class QueueScripts
     /// KEYS: stream, retry, running, stats. ARGV: group, id, due ms, member, token, stats field ('' for none).
     /// Acks the entry and schedules its copy (carrying the next attempt) on the retry sorted set.
     /// </summary>
-    public const string Schedule = """
+    public const string Schedule = EntryEnd + """
         local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         if acked == 1 then
           redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-          if ARGV[6] ~= '' then
-            redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
-            redis.call('EXPIRE', KEYS[4], 7200)
-          end
+          if ARGV[6] ~= '' then countStat(KEYS[4], ARGV[6], 1) end
         end
-        if ARGV[5] ~= '' and redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
+        releaseIfHeld(KEYS[3], ARGV[5])
         return acked
         """;
 
     /// <summary>KEYS: stream, dead, running, stats. ARGV: group, id, token, then the dead entry's field/value pairs.</summary>
-    public const string DeadLetter = """
+    public const string DeadLetter = EntryEnd + """
         local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         if acked == 1 then
           redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
-          redis.call('HINCRBY', KEYS[4], 'dead', 1)
-          redis.call('EXPIRE', KEYS[4], 7200)
+          countStat(KEYS[4], 'dead', 1)
         end
-        if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+        releaseIfHeld(KEYS[3], ARGV[3])
         return acked
         """;
 
     /// <summary>KEYS: running. ARGV: token. Lets go of a delivery this process will not finish (shutdown).</summary>
-    public const string Release = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
+    public const string Release = EntryEnd + """
+        return releaseIfHeld(KEYS[1], ARGV[1])
         """;
 
     /// <summary>
