@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Text;
 using Serilog;
@@ -35,7 +36,8 @@ internal static class LoggingSetup
 
         // Redirected standard output (docker logs, a pipe) is written in batches; a terminal gets every line at once.
         var buffered = Console.IsOutputRedirected;
-        builder.Services.AddSerilog(configuration => Configure(configuration, level, json, buffered));
+        builder.Services.AddSingleton<ILoggerFactory>(_ =>
+            new SerilogBridgeFactory(Configure(new LoggerConfiguration(), level, json, buffered).CreateLogger()));
         return builder;
     }
 

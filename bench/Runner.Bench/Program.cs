@@ -1,6 +1,6 @@
 using Runner.Bench;
 
-const string Usage = "usage: Runner.Bench queue [--jobs N] [--samples N] [--idle-seconds N] | Runner.Bench console-format [--events N] | Runner.Bench peer-worker (driven by bench/peer/run.sh)";
+const string Usage = "usage: Runner.Bench queue [--jobs N] [--samples N] [--idle-seconds N] | Runner.Bench console-format [--events N] | Runner.Bench console-log [--jobs N] | Runner.Bench peer-worker (driven by bench/peer/run.sh)";
 
 if (args is ["peer-worker"])
 {
@@ -18,6 +18,20 @@ if (args is ["console-format", ..])
     }
 
     ConsoleFormatBench.Run(events);
+    return 0;
+}
+
+if (args is ["console-log", ..])
+{
+    var jobs = 200_000;
+    if (args is not ["console-log"]
+        && !(args is [_, "--jobs", var count] && int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out jobs) && jobs > 0))
+    {
+        await Console.Error.WriteLineAsync(Usage);
+        return 2;
+    }
+
+    ConsoleLogBench.Run(jobs);
     return 0;
 }
 
