@@ -1,14 +1,13 @@
 using Runner.Core.Queue;
 using Runner.Hosting;
 using Serilog;
-using Serilog.Extensions.Logging;
 using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
 
 namespace Runner.Tests.Ops;
 
 /// <summary>
-/// The job lines as the real host renders them: Serilog fills the message by property name (unlike the framework's
+/// The job lines as the real host renders them (its logger factory, its console sink): Serilog fills the message by property name (unlike the framework's
 /// own formatter, which goes by position), so every placeholder must reach Serilog as a property of that name.
 /// </summary>
 public sealed class JobLogRenderingTests
@@ -39,7 +38,7 @@ public sealed class JobLogRenderingTests
         var output = new MemoryStream();
         var sink = new BufferedConsoleSink(formatter, output);
         using (var serilog = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
-        using (var factory = new SerilogLoggerFactory(serilog))
+        using (var factory = new SerilogBridgeFactory(serilog))
         {
             var logger = factory.CreateLogger("Runner.Core.Queue.QueueWorker");
             JobLog.Started(logger, "1-0", "issues", "d-1", "octo/repo", 2);
