@@ -117,6 +117,10 @@ public sealed class QueueWorkerTests : RedisTestBase
             Assert.That(Field(dead, "payload"), Is.EqualTo(Payload));
             Assert.That(Field(dead, "stream_id"), Is.Not.EqualTo(id), "the last attempt ran from a re-enqueued entry");
         });
+
+        // What `runner status` shows for the last hour (the attempts ran minutes apart on the fake clock).
+        var status = await new QueueAdmin(Redis, Microsoft.Extensions.Options.Options.Create(options), time).GetStatusAsync();
+        Assert.That(status.Throughput[^1] with { Window = default }, Is.EqualTo(new OutcomeWindow(default, Processed: 0, Retried: 2, Dead: 1)));
     }
 
     [Test]
