@@ -43,29 +43,8 @@ internal static class ConsoleFormatBench
 
         Console.WriteLine($"{jobLines.Length} distinct job lines, e.g.: {texts[0].Split(Environment.NewLine)[1]}");
         Console.WriteLine($"{events:N0} events per round, {Rounds} rounds each, interleaved; median round shown");
-        var results = formatters.Select(_ => new List<(double Ns, double Bytes)>()).ToList();
-        foreach (var (_, formatter) in formatters)
-        {
-            Measure(formatter, jobLines, events / 10);
-        }
-
-        for (var round = 0; round < Rounds; round++)
-        {
-            for (var i = 0; i < formatters.Length; i++)
-            {
-                results[i].Add(Measure(formatters[i].Formatter, jobLines, events));
-            }
-        }
-
-        Console.WriteLine();
-        Console.WriteLine("| formatter | ns/event | bytes allocated/event |");
-        Console.WriteLine("| --- | ---: | ---: |");
-        for (var i = 0; i < formatters.Length; i++)
-        {
-            var median = results[i].OrderBy(r => r.Ns).ElementAt(Rounds / 2);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {formatters[i].Name} | {median.Ns:0} | {median.Bytes:0.0} |"));
-        }
+        Interleaved.Compare("formatter", "event", Rounds, events,
+            [.. formatters.Select(f => (f.Name, (Func<int, (double, double)>)(count => Measure(f.Formatter, jobLines, count))))]);
     }
 
     private static (double Ns, double Bytes) Measure(ITextFormatter formatter, LogEvent[] jobLines, int events)

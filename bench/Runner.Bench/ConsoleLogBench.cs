@@ -38,29 +38,8 @@ internal static class ConsoleLogBench
         };
 
         Console.WriteLine($"{jobs:N0} jobs (two lines each) per round, {Rounds} rounds each, interleaved; median round shown");
-        var results = factories.Select(_ => new List<(double Ns, double Bytes)>()).ToList();
-        foreach (var (_, create) in factories)
-        {
-            Measure(create, started, finished, jobs / 10);
-        }
-
-        for (var round = 0; round < Rounds; round++)
-        {
-            for (var i = 0; i < factories.Length; i++)
-            {
-                results[i].Add(Measure(factories[i].Create, started, finished, jobs));
-            }
-        }
-
-        Console.WriteLine();
-        Console.WriteLine("| logger factory | ns/job (2 lines) | bytes allocated/job |");
-        Console.WriteLine("| --- | ---: | ---: |");
-        for (var i = 0; i < factories.Length; i++)
-        {
-            var median = results[i].OrderBy(r => r.Ns).ElementAt(Rounds / 2);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {factories[i].Name} | {median.Ns:0} | {median.Bytes:0.0} |"));
-        }
+        Interleaved.Compare("logger factory", "job (2 lines)", Rounds, jobs,
+            [.. factories.Select(f => (f.Name, (Func<int, (double, double)>)(count => Measure(f.Create, started, finished, count))))]);
     }
 
     private static (double Ns, double Bytes) Measure(Func<Logger, ILoggerFactory> create, StartedLine started, FinishedLine finished, int jobs)

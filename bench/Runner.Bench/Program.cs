@@ -7,31 +7,27 @@ if (args is ["peer-worker"])
     return await PeerWorker.RunAsync();
 }
 
-if (args is ["console-format", ..])
+if (args is ["console-format", ..] or ["console-log", ..])
 {
-    var events = 200_000;
-    if (args is not ["console-format"]
-        && !(args is [_, "--events", var count] && int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out events) && events > 0))
+    // One optional count: --events for console-format, --jobs for console-log.
+    var option = args[0] == "console-format" ? "--events" : "--jobs";
+    var count = 200_000;
+    if (args.Length != 1
+        && !(args.Length == 3 && args[1] == option && int.TryParse(args[2], System.Globalization.CultureInfo.InvariantCulture, out count) && count > 0))
     {
         await Console.Error.WriteLineAsync(Usage);
         return 2;
     }
 
-    ConsoleFormatBench.Run(events);
-    return 0;
-}
-
-if (args is ["console-log", ..])
-{
-    var jobs = 200_000;
-    if (args is not ["console-log"]
-        && !(args is [_, "--jobs", var count] && int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out jobs) && jobs > 0))
+    if (args[0] == "console-format")
     {
-        await Console.Error.WriteLineAsync(Usage);
-        return 2;
+        ConsoleFormatBench.Run(count);
+    }
+    else
+    {
+        ConsoleLogBench.Run(count);
     }
 
-    ConsoleLogBench.Run(jobs);
     return 0;
 }
 
