@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,17 @@ public sealed class QueueWorker : BackgroundService
 
     /// <summary>Jobs seen starting quickly on the thread pool before the loop starts jobs on its own thread.</summary>
     private const int FastStartsBeforeInline = 16;
+
+    /// <summary>How many event names get a first job whose slow start counts as warm-up (producers may invent names).</summary>
+    private const int WarmUpEventsRemembered = 64;
+
+    /// <summary>
+    /// Event names whose first job has started. That job's synchronous part includes loading and compiling its
+    /// handler's code and building its clients (80-100 ms for the agent's first issue or pull request), which says
+    /// nothing about whether the handler blocks; a second slow start of the same event does.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, byte> startedEvents = new(StringComparer.Ordinal);
+    private int startedEventCount;
 
     private int fastStarts;
     private int startMode = (int)StartMode.Learning;
@@ -390,7 +402,7 @@ public sealed class QueueWorker : BackgroundService
         {
             var began = timeProvider.GetTimestamp();
             var run = executor.RunAsync(prepared, held, begun, completions, abort.Token);
-            ObserveStart(timeProvider.GetElapsedTime(began));
+            ObserveStart(prepared.Parsed?.Job?.Event, timeProvider.GetElapsedTime(began));
             handedOver = await run;
         }
         catch (Exception exception)
@@ -413,12 +425,21 @@ public sealed class QueueWorker : BackgroundService
     /// <summary>
     /// Learns whether jobs may run on the loop's thread: after <see cref="FastStartsBeforeInline"/> jobs whose synchronous
     /// part was short, yes; after one that held its thread longer than <see cref="MayBlockAfter"/> (a handler blocking
-    /// before its first await), never again. Running here, such a handler holds up the loop that one time only.
+    /// before its first await), never again. Running here, such a handler holds up the loop that one time only. The
+    /// first job of each event is not judged by its length: it warms its handler up (<see cref="startedEvents"/>).
     /// </summary>
-    private void ObserveStart(TimeSpan synchronousPart)
+    private void ObserveStart(string? eventName, TimeSpan synchronousPart)
     {
         if (StartModeNow == StartMode.Pool)
         {
+            return;
+        }
+
+        var firstOfItsEvent = eventName is not null && IsFirstStart(eventName);
+        if (synchronousPart > MayBlockAfter && firstOfItsEvent)
+        {
+            logger.LogDebug("The first {Event} job ran {Milliseconds:0} ms on its thread before its handler's first await; taken as warm-up",
+                eventName, synchronousPart.TotalMilliseconds);
             return;
         }
 
@@ -438,6 +459,23 @@ public sealed class QueueWorker : BackgroundService
     }
 
     private StartMode StartModeNow => (StartMode)Volatile.Read(ref startMode);
+
+    private bool IsFirstStart(string eventName)
+    {
+        // A look-up per job once the event is known; adding happens once per event name, up to the bound.
+        if (startedEvents.ContainsKey(eventName) || Volatile.Read(ref startedEventCount) >= WarmUpEventsRemembered)
+        {
+            return false;
+        }
+
+        if (!startedEvents.TryAdd(eventName, 0))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref startedEventCount);
+        return true;
+    }
 
     private enum StartMode
     {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Runner.Core.Queue;
 using StackExchange.Redis;
 using static Runner.Tests.Queue.QueueTestKit;
@@ -54,6 +56,46 @@ public sealed class InlineStartTests : RedisTestBase
         await worker.StopAsync(CancellationToken.None);
 
         Assert.That(waitedFor["blocker-2"], Is.True, "the partner started while the blocking handler held its thread");
+    }
+
+    [Test]
+    public async Task The_first_job_of_each_event_may_start_slowly_as_warm_up_and_a_second_slow_start_means_handlers_block()
+    {
+        // A first job loads and compiles its handler's code; in the container the agent's first issue and first pull
+        // request each took ~100 ms before their first await, and were taken for blocking handlers on every start.
+        var stream = NewStream();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var logger = new FakeLogger<QueueWorker>();
+        var handler = new RecordingHandler("issues", "pull_request")
+        {
+            Behaviour = (_, _) =>
+            {
+                // Slow before any await, on the worker's clock.
+                time.Advance(TimeSpan.FromMilliseconds(200));
+                return Task.CompletedTask;
+            },
+        };
+        List<string> Lines(string text) =>
+            [.. logger.Collector.GetSnapshot().Where(l => l.Message.Contains(text, StringComparison.Ordinal)).Select(l => $"{l.Level} {l.Message}")];
+        using var worker = Worker(Redis, Options(stream), time, logger, handler);
+        await worker.StartAsync(CancellationToken.None);
+
+        await EnqueueAsync(Redis, stream, "first-issue", "issues");
+        await EventuallyAsync(() => Lines("taken as warm-up").Count == 1, "the first issues job is taken as warm-up");
+        await EnqueueAsync(Redis, stream, "first-pull-request", "pull_request");
+        await EventuallyAsync(() => Lines("taken as warm-up").Count == 2, "the first pull_request job is taken as warm-up");
+        Assert.That(Lines("jobs now start on the thread pool"), Is.Empty, "both verdicts are logged where they are made");
+
+        await EnqueueAsync(Redis, stream, "second-issue", "issues");
+        await EventuallyAsync(() => Lines("jobs now start on the thread pool").Count == 1, "the second slow issues job counts");
+        await worker.StopAsync(CancellationToken.None);
+
+        Assert.That(Lines("taken as warm-up"), Is.EqualTo(new[]
+        {
+            "Debug The first issues job ran 200 ms on its thread before its handler's first await; taken as warm-up",
+            "Debug The first pull_request job ran 200 ms on its thread before its handler's first await; taken as warm-up",
+        }));
+        Assert.That(Lines("jobs now start on the thread pool").Single(), Does.StartWith("Warning A job ran 200 ms on its thread"));
     }
 
     /// <summary>Both entries in one transaction, so the worker's blocking read returns them in one batch.</summary>
