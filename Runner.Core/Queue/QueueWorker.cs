@@ -38,16 +38,16 @@ public sealed class QueueWorker : BackgroundService
     /// <summary>Jobs seen starting quickly on the thread pool before the loop starts jobs on its own thread.</summary>
     private const int FastStartsBeforeInline = 16;
 
-    /// <summary>How many event names get a first job whose slow start counts as warm-up (producers may invent names).</summary>
+    /// <summary>How many event names get a slow start counted as warm-up (producers may invent names).</summary>
     private const int WarmUpEventsRemembered = 64;
 
     /// <summary>
-    /// Event names whose first job has started. That job's synchronous part includes loading and compiling its
-    /// handler's code and building its clients (80-100 ms for the agent's first issue or pull request), which says
-    /// nothing about whether the handler blocks; a second slow start of the same event does.
+    /// Event names that have had their one slow start. The first job that takes its handler's real path (an ignored
+    /// delivery does not) loads and compiles that code and builds its clients: 80-100 ms for the agent's first issue
+    /// or pull request, which says nothing about whether the handler blocks; a second slow start of the event does.
     /// </summary>
-    private readonly ConcurrentDictionary<string, byte> startedEvents = new(StringComparer.Ordinal);
-    private int startedEventCount;
+    private readonly ConcurrentDictionary<string, byte> warmedUpEvents = new(StringComparer.Ordinal);
+    private int warmedUpEventCount;
 
     private int fastStarts;
     private int startMode = (int)StartMode.Learning;
@@ -425,8 +425,8 @@ public sealed class QueueWorker : BackgroundService
     /// <summary>
     /// Learns whether jobs may run on the loop's thread: after <see cref="FastStartsBeforeInline"/> jobs whose synchronous
     /// part was short, yes; after one that held its thread longer than <see cref="MayBlockAfter"/> (a handler blocking
-    /// before its first await), never again. Running here, such a handler holds up the loop that one time only. The
-    /// first job of each event is not judged by its length: it warms its handler up (<see cref="startedEvents"/>).
+    /// before its first await), never again. Each event's first slow start is not held against it: it warms its handler
+    /// up (<see cref="warmedUpEvents"/>). So a handler that does block holds up the loop at most twice.
     /// </summary>
     private void ObserveStart(string? eventName, TimeSpan synchronousPart)
     {
@@ -435,10 +435,9 @@ public sealed class QueueWorker : BackgroundService
             return;
         }
 
-        var firstOfItsEvent = eventName is not null && IsFirstStart(eventName);
-        if (synchronousPart > MayBlockAfter && firstOfItsEvent)
+        if (synchronousPart > MayBlockAfter && eventName is not null && IsWarmUp(eventName))
         {
-            logger.LogDebug("The first {Event} job ran {Milliseconds:0} ms on its thread before its handler's first await; taken as warm-up",
+            logger.LogDebug("A job of {Event} ran {Milliseconds:0} ms on its thread before its handler's first await, the first to be slow; taken as warm-up",
                 eventName, synchronousPart.TotalMilliseconds);
             return;
         }
@@ -460,20 +459,15 @@ public sealed class QueueWorker : BackgroundService
 
     private StartMode StartModeNow => (StartMode)Volatile.Read(ref startMode);
 
-    private bool IsFirstStart(string eventName)
+    /// <summary>True for an event's first slow start (only slow starts get here: nothing is looked up per job).</summary>
+    private bool IsWarmUp(string eventName)
     {
-        // A look-up per job once the event is known; adding happens once per event name, up to the bound.
-        if (startedEvents.ContainsKey(eventName) || Volatile.Read(ref startedEventCount) >= WarmUpEventsRemembered)
+        if (Volatile.Read(ref warmedUpEventCount) >= WarmUpEventsRemembered || !warmedUpEvents.TryAdd(eventName, 0))
         {
             return false;
         }
 
-        if (!startedEvents.TryAdd(eventName, 0))
-        {
-            return false;
-        }
-
-        Interlocked.Increment(ref startedEventCount);
+        Interlocked.Increment(ref warmedUpEventCount);
         return true;
     }
 
