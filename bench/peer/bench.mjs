@@ -345,6 +345,25 @@ async function repeated(measure, rank, log) {
     runs.push(await measure());
     if (REPEAT > 1) log(`    run ${i + 1}/${REPEAT}: ${rank(runs[i]).toFixed(2)}`);
   }
+  return summary(runs, rank);
+}
+
+/**
+ * Like repeated(), for set-ups compared with each other: their runs alternate (A B A B …) instead of following each
+ * other in blocks minutes apart, so a drift of the shared machine hits them alike. One summary per set-up.
+ */
+async function alternated(setups, rank, log) {
+  const runs = setups.map(() => []);
+  for (let i = 0; i < REPEAT; i++) {
+    for (const [k, { name, measure }] of setups.entries()) {
+      runs[k].push(await measure());
+      log(`    run ${i + 1}/${REPEAT}, ${name}: ${rank(runs[k][i]).toFixed(2)}`);
+    }
+  }
+  return runs.map((r) => summary(r, rank));
+}
+
+function summary(runs, rank) {
   const median = [...runs].sort((a, b) => rank(a) - rank(b))[Math.floor((runs.length - 1) / 2)];
   const worst = (field) => (median[field] === undefined ? undefined : Math.max(...runs.map((r) => r[field])));
   return {
@@ -370,19 +389,28 @@ async function main() {
   const results = {};
   const log = (line) => process.stderr.write(`${line}\n`);
   try {
+    // The console ratio compares two set-ups of one worker, so their processes alternate (see alternated()).
+    const pairConsole = SELECTED.includes('runner') && SELECTED.includes('runnerConsole');
+    if (SELECTED.includes('runnerConsole')) results.runnerConsole = { levels: {} };
     for (const key of ['bullmq', 'minimal', 'runner'].filter((k) => SELECTED.includes(k))) {
       const peer = PEERS[key];
       results[key] = { levels: {} };
       for (const c of LEVELS) {
-        log(`${peer.label}: c=${c}, ${JOBS} jobs`);
-        results[key].levels[c] = await repeated(() => throughput(redis.client, redis.url, peer, c), (r) => r.jobsPerSecond, log);
+        const run = (p) => () => throughput(redis.client, redis.url, p, c);
+        if (key === 'runner' && pairConsole) {
+          log(`${peer.label}, NullLogger and console logging alternating: c=${c}, ${JOBS} jobs`);
+          [results.runner.levels[c], results.runnerConsole.levels[c]] = await alternated(
+            [{ name: 'NullLogger', measure: run(peer) }, { name: 'console', measure: run(PEERS.runnerConsole) }], (r) => r.jobsPerSecond, log);
+        } else {
+          log(`${peer.label}: c=${c}, ${JOBS} jobs`);
+          results[key].levels[c] = await repeated(run(peer), (r) => r.jobsPerSecond, log);
+        }
         log(`  ${fmt.int(results[key].levels[c].jobsPerSecond)} jobs/s ${results[key].levels[c].problems || 'ok'}`);
       }
       log(`${peer.label}: pick-up latency`);
       results[key].latency = await repeated(() => latency(redis.client, redis.url, peer), (r) => r.p50, log);
     }
-    if (SELECTED.includes('runnerConsole')) results.runnerConsole = { levels: {} };
-    for (const c of SELECTED.includes('runnerConsole') ? LEVELS : []) {
+    for (const c of SELECTED.includes('runnerConsole') && !pairConsole ? LEVELS : []) {
       log(`${PEERS.runnerConsole.label}: c=${c}, ${JOBS} jobs`);
       results.runnerConsole.levels[c] = await repeated(() => throughput(redis.client, redis.url, PEERS.runnerConsole, c), (r) => r.jobsPerSecond, log);
     }
@@ -443,6 +471,7 @@ function print(results, version) {
   console.log(`Peer bench: redis-server ${version} on loopback, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, `
     + `${JOBS} jobs of ${PAYLOAD_BYTES} B (warm-up ${WARMUP}), ${new Date().toISOString()}`);
   if (REPEAT > 1) console.log(`Each cell: the median of ${REPEAT} fresh worker processes (peak RSS and idle commands: the highest of them).`);
+  console.log('Runner with NullLogger and with console logging: their worker processes alternate at each level.');
   console.log(`Runner's environment from Runner/Dockerfile: ${Object.entries(IMAGE_ENV).map(([k, v]) => `${k}=${v}`).join(' ') || '(none; set in this shell)'}`);
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);

@@ -5,7 +5,8 @@
 #   BENCH_JOBS=5000 bash bench/peer/run.sh      # a quick try
 # Other knobs: BENCH_WARMUP (5000), BENCH_SAMPLES (200), BENCH_CONCURRENCY (1,8,64),
 # BENCH_PEERS (bullmq,minimal,runner,runnerConsole; a subset prints raw figures instead of the table),
-# BENCH_REPEAT (1; each cell the median of that many fresh worker processes, peak RSS the highest).
+# BENCH_REPEAT (1; each cell the median of that many fresh worker processes, peak RSS the highest; Runner's
+# NullLogger and console-logging processes alternate).
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
