@@ -11,9 +11,10 @@ namespace Runner.Hosting;
 
 /// <summary>
 /// The host's <see cref="ILoggerFactory"/>: Serilog's own (<see cref="SerilogLoggerProvider"/>) with a shorter road
-/// for the lines the code base writes, which are all source-generated <c>LoggerMessage</c> states (a list of named
-/// values ending with the template). Such a state becomes a Serilog event with exactly the properties, template,
-/// level, timestamp, trace and span that <c>Serilog.Extensions.Logging</c> gives it, but without its enumerator, its
+/// for the lines the code base writes: source-generated <c>LoggerMessage</c> states and the values of the
+/// <c>LogInformation</c>-style extension methods alike are a list of named values ending with the template. Such a
+/// state becomes a Serilog event with exactly the properties, template, level, timestamp, trace and span that
+/// <c>Serilog.Extensions.Logging</c> gives it, but without its enumerator, its
 /// growing property dictionary and its template lookup per line: on a busy worker those lines are written on the
 /// queue's read loop, one or two per job (bench/FINDINGS.md, "Console logging"). Anything else (scopes, other states,
 /// destructured <c>@</c> and stringified <c>$</c> values) goes to Serilog's logger unchanged.
