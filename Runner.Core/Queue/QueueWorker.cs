@@ -47,7 +47,6 @@ public sealed class QueueWorker : BackgroundService
     /// or pull request, which says nothing about whether the handler blocks; a second slow start of the event does.
     /// </summary>
     private readonly ConcurrentDictionary<string, byte> warmedUpEvents = new(StringComparer.Ordinal);
-    private int warmedUpEventCount;
 
     private int fastStarts;
     private int startMode = (int)StartMode.Learning;
@@ -435,15 +434,15 @@ public sealed class QueueWorker : BackgroundService
             return;
         }
 
-        if (synchronousPart > MayBlockAfter && eventName is not null && IsWarmUp(eventName))
-        {
-            logger.LogDebug("A job of {Event} ran {Milliseconds:0} ms on its thread before its handler's first await, the first to be slow; taken as warm-up",
-                eventName, synchronousPart.TotalMilliseconds);
-            return;
-        }
-
         if (synchronousPart > MayBlockAfter)
         {
+            if (eventName is not null && IsWarmUp(eventName))
+            {
+                logger.LogDebug("A job of {Event} ran {Milliseconds:0} ms on its thread before its handler's first await, the first to be slow; taken as warm-up",
+                    eventName, synchronousPart.TotalMilliseconds);
+                return;
+            }
+
             Volatile.Write(ref startMode, (int)StartMode.Pool);
             logger.LogWarning("A job ran {Milliseconds:0} ms on its thread before its handler's first await; jobs now start on the thread pool, " +
                               "so a handler that blocks cannot hold up the others", synchronousPart.TotalMilliseconds);
@@ -459,17 +458,12 @@ public sealed class QueueWorker : BackgroundService
 
     private StartMode StartModeNow => (StartMode)Volatile.Read(ref startMode);
 
-    /// <summary>True for an event's first slow start (only slow starts get here: nothing is looked up per job).</summary>
-    private bool IsWarmUp(string eventName)
-    {
-        if (Volatile.Read(ref warmedUpEventCount) >= WarmUpEventsRemembered || !warmedUpEvents.TryAdd(eventName, 0))
-        {
-            return false;
-        }
-
-        Interlocked.Increment(ref warmedUpEventCount);
-        return true;
-    }
+    /// <summary>
+    /// True for an event's first slow start. Only slow starts get here, so counting the dictionary (which takes its
+    /// locks) costs nothing per job.
+    /// </summary>
+    private bool IsWarmUp(string eventName) =>
+        warmedUpEvents.Count < WarmUpEventsRemembered && warmedUpEvents.TryAdd(eventName, 0);
 
     private enum StartMode
     {
