@@ -135,7 +135,7 @@ public sealed partial class SerilogBridgeTests
 
     private static List<LogEvent> Capture(Func<Logger, ILoggerFactory> factoryOf, Action<ILogger> write, string category)
     {
-        var sink = new Collecting();
+        var sink = new CollectingSink();
         var logger = LoggingSetup.Configure(new LoggerConfiguration(), LogEventLevel.Verbose, json: false)
             .WriteTo.Sink(sink)
             .CreateLogger();
@@ -210,13 +210,6 @@ public sealed partial class SerilogBridgeTests
     private static partial void WithEventId(ILogger logger, string value);
 
     private sealed record Point(int X, int Y);
-
-    private sealed class Collecting : Serilog.Core.ILogEventSink
-    {
-        public List<LogEvent> Events { get; } = [];
-
-        public void Emit(LogEvent logEvent) => Events.Add(logEvent);
-    }
 
     private sealed class Discarding : Serilog.Core.ILogEventSink
     {

@@ -179,7 +179,7 @@ public sealed class TextLineFormatterTests
     /// <summary>One event as Serilog captures it (property values, destructuring), at a fixed time.</summary>
     private static LogEvent Log(Action<Serilog.ILogger> log)
     {
-        var sink = new Collecting();
+        var sink = new CollectingSink();
         using (var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(sink).CreateLogger())
         {
             log(logger.ForContext(Constants.SourceContextPropertyName, "Runner.Tests.Ops.Sample"));
@@ -192,7 +192,7 @@ public sealed class TextLineFormatterTests
 
     private static List<LogEvent> CaptureJobLines()
     {
-        var sink = new Collecting();
+        var sink = new CollectingSink();
         using (var serilog = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
         using (var factory = new SerilogLoggerFactory(serilog))
         {
@@ -213,12 +213,5 @@ public sealed class TextLineFormatterTests
     {
         public override void Render(TextWriter output, string? format = null, IFormatProvider? formatProvider = null) =>
             output.Write($"LOUD {Value}");
-    }
-
-    private sealed class Collecting : ILogEventSink
-    {
-        public List<LogEvent> Events { get; } = [];
-
-        public void Emit(LogEvent logEvent) => Events.Add(logEvent);
     }
 }
