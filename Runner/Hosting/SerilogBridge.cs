@@ -103,13 +103,7 @@ internal sealed class SerilogBridgeFactory : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (logLevel == LogLevel.None)
-            {
-                return;
-            }
-
-            var level = LevelConvert.ToSerilogLevel(logLevel);
-            if (!logger.IsEnabled(level))
+            if (!IsEnabled(logLevel))
             {
                 return;
             }
@@ -118,7 +112,7 @@ internal sealed class SerilogBridgeFactory : ILoggerFactory
             var taken = false;
             try
             {
-                taken = TryCreate(level, eventId, state, exception, out logEvent);
+                taken = TryCreate(LevelConvert.ToSerilogLevel(logLevel), eventId, state, exception, out logEvent);
             }
             catch (Exception error)
             {
